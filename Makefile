@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make demo   - install newsdedup in .venv and run it on the bundled demo corpus
+#   make test   - install the dev extras in .venv-dev and run every check (ruff, mypy, pytest)
+PYTHON ?= python3
+VENV ?= .venv
+DEV_VENV ?= .venv-dev
+DEMO_OUT ?= demo-out
+
+.PHONY: demo test lint typecheck pytest clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet .
+	touch $@
+
+$(DEV_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(DEV_VENV)
+	$(DEV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DEV_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/newsdedup demo --out $(DEMO_OUT)
+	@echo "reports written to $(DEMO_OUT)/"
+
+lint: $(DEV_VENV)/.installed
+	$(DEV_VENV)/bin/ruff check dedup jobs tests benchmarks
+	$(DEV_VENV)/bin/ruff format --check dedup jobs tests benchmarks
+
+typecheck: $(DEV_VENV)/.installed
+	$(DEV_VENV)/bin/mypy dedup jobs
+
+pytest: $(DEV_VENV)/.installed
+	$(DEV_VENV)/bin/python -m pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) $(DEV_VENV) $(DEMO_OUT) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,116 @@
+"""Candidate stage: pairs worth scoring, never all pairs.
+
+* copies: MinHash LSH banding (:mod:`dedup.lsh`), the same candidates as datasketch's
+  ``MinHashLSH`` for the same threshold and signatures;
+* rewrites: TF-IDF nearest neighbours above a cosine floor, computed as sparse products of
+  row blocks against the articles published within ``window_days`` of them.
+
+Pairs are ``(i, j)`` row indexes with ``i < j``, unique and sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from dedup.config import CandidateConfig
+from dedup.lsh import lsh_candidate_pairs, optimal_bands
+
+_BLOCK_ROWS = 2048
+
+
+def _canonical(pairs: np.ndarray) -> np.ndarray:
+    if pairs.size == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    p = np.sort(pairs.astype(np.int64), axis=1)
+    p = p[p[:, 0] != p[:, 1]]
+    return np.unique(p, axis=0)
+
+
+def within_window(pairs: np.ndarray, times: np.ndarray, window_days: float) -> np.ndarray:
+    """Keep pairs published at most ``window_days`` apart; a pair with an unknown date stays.
+
+    ``times`` are seconds since the epoch as float64, NaN for unknown.
+    """
+    if pairs.size == 0:
+        return pairs
+    ta, tb = times[pairs[:, 0]], times[pairs[:, 1]]
+    gap = np.abs(ta - tb)
+    keep = np.isnan(gap) | (gap <= window_days * 86400.0)
+    out: np.ndarray = pairs[keep]
+    return out
+
+
+def copy_candidates(signatures: np.ndarray, cfg: CandidateConfig) -> np.ndarray:
+    """Pairs sharing an LSH band at ``lsh_threshold``."""
+    if len(signatures) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    bands, rows = optimal_bands(cfg.lsh_threshold, signatures.shape[1])
+    return _canonical(lsh_candidate_pairs(signatures, bands, rows, max_bucket=cfg.max_bucket))
+
+
+def tfidf_candidates(
+    tfidf: sp.csr_matrix,
+    times: np.ndarray,
+    cfg: CandidateConfig,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Top-k TF-IDF neighbours with cosine >= ``tfidf_min_cosine`` inside the time window.
+
+    Rows are sorted by time; each block of rows is multiplied only with the rows published
+    within the window of the block, so the cost grows with the corpus, not its square.
+    """
+    n = tfidf.shape[0]
+    if n < 2 or tfidf.shape[1] == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    known = ~np.isnan(times)
+    order = np.argsort(np.where(known, times, np.inf), kind="stable")
+    t_sorted = times[order]
+    n_known = int(known.sum())
+    x = tfidf[order].tocsr()
+    xt = x.T.tocsr()
+    window = cfg.window_days * 86400.0
+    out: list[np.ndarray] = []
+    for start in range(0, n, _BLOCK_ROWS):
+        stop = min(n, start + _BLOCK_ROWS)
+        if stop <= n_known:
+            lo = int(np.searchsorted(t_sorted[:n_known], t_sorted[start] - window, "left"))
+            hi = int(np.searchsorted(t_sorted[:n_known], t_sorted[stop - 1] + window, "right"))
+            cols = np.r_[lo:hi, n_known:n]
+        else:
+            cols = np.arange(n)
+        block = (x[start:stop] @ xt[:, cols]).tocoo()
+        mask = block.data >= cfg.tfidf_min_cosine
+        r = block.row[mask] + start
+        c = cols[block.col[mask]]
+        v = block.data[mask]
+        keep = r < c
+        r, c, v = r[keep], c[keep], v[keep]
+        if r.size:
+            # top-k per row: sort by (row, -score), keep the first k of each row
+            idx = np.lexsort((-v, r))
+            r, c = r[idx], c[idx]
+            first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+            rank = np.arange(r.size) - np.repeat(first, np.diff(np.r_[first, r.size]))
+            sel = rank < cfg.tfidf_top_k
+            out.append(np.stack([order[r[sel]], order[c[sel]]], axis=1))
+        if progress is not None:
+            progress(stop - start)
+    pairs = _canonical(np.concatenate(out)) if out else np.empty((0, 2), dtype=np.int64)
+    return within_window(pairs, times, cfg.window_days)
+
+
+def find_candidate_pairs(
+    signatures: np.ndarray,
+    tfidf: sp.csr_matrix,
+    times: np.ndarray,
+    cfg: CandidateConfig,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """All candidate pairs (copies and rewrites), with counts per source of candidates."""
+    copies = within_window(copy_candidates(signatures, cfg), times, cfg.window_days)
+    rewrites = tfidf_candidates(tfidf, times, cfg, progress)
+    both = _canonical(np.concatenate([copies, rewrites]))
+    return both, {"lsh": len(copies), "tfidf": len(rewrites), "total": len(both)}

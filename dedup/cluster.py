@@ -1,0 +1,161 @@
+"""Cluster stage: story clusters over version pairs, with a guard against bundle pages.
+
+An edge between two versions is *mutual* when each side is mostly found in the other (or
+the pair is an exact or near copy), and *directional* otherwise: the smaller side is
+contained in the larger one, the *container*. Mutual edges join clusters. A container joins
+the articles it contains only when they tell one story: if what it contains falls into
+groups that match disjoint parts of it (a live page, a digest, a round-up carrying two
+stories), it joins only the group that covers most of it, so it never chains two stories.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dedup.config import ClusterConfig
+from dedup.score import VERSION_RELATIONS
+
+
+class UnionFind:
+    """Disjoint sets over ``0..n-1``; the smallest index is each set's root."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            lo, hi = min(ra, rb), max(ra, rb)
+            self.parent[hi] = lo
+
+    def labels(self) -> np.ndarray:
+        return np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A version edge between rows ``a < b`` with the share of each found in the other."""
+
+    a: int
+    b: int
+    share_a_in_b: float
+    share_b_in_a: float
+    hits_in_b: frozenset[int]  # sentences of b matched by a
+    hits_in_a: frozenset[int]  # sentences of a matched by b
+    strong: bool  # exact or near copy
+
+
+def edges_from_pairs(
+    table: pd.DataFrame, hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
+) -> list[Edge]:
+    """Version edges from a scored-pairs table (columns ``i, j, relation`` and scores)."""
+    out: list[Edge] = []
+    versions = table[table["relation"].isin(VERSION_RELATIONS)]
+    for rec in versions.itertuples(index=False):
+        i, j = int(rec.i), int(rec.j)
+        hb, ha = hits.get((i, j), (frozenset(), frozenset()))
+        out.append(
+            Edge(
+                a=i,
+                b=j,
+                share_a_in_b=max(float(rec.containment_a_in_b), float(rec.coverage_a_in_b)),
+                share_b_in_a=max(float(rec.containment_b_in_a), float(rec.coverage_b_in_a)),
+                hits_in_b=hb,
+                hits_in_a=ha,
+                strong=rec.relation in ("exact", "near_copy"),
+            )
+        )
+    return out
+
+
+def cluster_rows(n: int, edges: Sequence[Edge], cfg: ClusterConfig) -> np.ndarray:
+    """A cluster label (the smallest row index of the cluster) for each of ``n`` rows.
+
+    The result does not depend on the order of ``edges``.
+    """
+    uf = UnionFind(n)
+    contained: dict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for e in edges:
+        neighbours[e.a].add(e.b)
+        neighbours[e.b].add(e.a)
+        if e.strong or min(e.share_a_in_b, e.share_b_in_a) >= cfg.mutual_coverage:
+            uf.union(e.a, e.b)
+        elif e.share_a_in_b >= e.share_b_in_a:
+            contained[e.b].append((e.a, e.hits_in_b))
+        else:
+            contained[e.a].append((e.b, e.hits_in_a))
+    mutual_root = uf.labels()
+    for v in sorted(contained):
+        members = sorted(contained[v])
+        groups = _group_contained(members, neighbours, mutual_root, cfg.bundle_overlap)
+        if len(groups) == 1:
+            chosen = groups[0]
+        else:
+            # A bundle page: join only the group covering most of it.
+            def cover(
+                g: list[int], members: list[tuple[int, frozenset[int]]] = members
+            ) -> tuple[int, int]:
+                covered: set[int] = set()
+                for u, h in members:
+                    if u in g:
+                        covered |= h
+                return (len(covered), -min(g))
+
+            chosen = max(groups, key=cover)
+        for u in chosen:
+            uf.union(v, u)
+    return uf.labels()
+
+
+def _group_contained(
+    members: list[tuple[int, frozenset[int]]],
+    neighbours: dict[int, set[int]],
+    mutual_root: np.ndarray,
+    overlap: float,
+) -> list[list[int]]:
+    """Group the articles contained in one page: together when they are versions of each
+    other or match overlapping parts of the page."""
+    ids = [u for u, _ in members]
+    local = UnionFind(len(ids))
+    for x in range(len(ids)):
+        for y in range(x + 1, len(ids)):
+            u, w = ids[x], ids[y]
+            hu, hw = members[x][1], members[y][1]
+            small = min(len(hu), len(hw))
+            if (
+                mutual_root[u] == mutual_root[w]
+                or w in neighbours[u]
+                or (small and len(hu & hw) >= overlap * small)
+                or not small
+            ):
+                local.union(x, y)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for x, u in enumerate(ids):
+        groups[local.find(x)].append(u)
+    return [sorted(g) for _, g in sorted(groups.items())]
+
+
+def choose_canonical(
+    members: Sequence[int], times: np.ndarray, n_words: np.ndarray, ids: Sequence[str]
+) -> int:
+    """The canonical version: earliest published, then most complete, then smallest id."""
+
+    def key(r: int) -> tuple[float, int, str]:
+        t = times[r]
+        return (np.inf if np.isnan(t) else float(t), -int(n_words[r]), ids[r])
+
+    return min(members, key=key)

@@ -1,0 +1,235 @@
+"""The whole pipeline on in-memory values: articles table in, result tables out.
+
+No file is read or written here; :mod:`dedup.ingest` and :mod:`dedup.report` do that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from dedup.candidates import find_candidate_pairs
+from dedup.clean import clean_frame
+from dedup.cluster import choose_canonical, cluster_rows, edges_from_pairs
+from dedup.config import Config
+from dedup.fingerprint import fingerprint
+from dedup.score import PAIR_COLUMNS, ScoringInputs, score_pairs
+from dedup.textnorm import tokenize
+
+log = logging.getLogger(__name__)
+
+CLUSTER_COLUMNS = (
+    "id",
+    "cluster_id",
+    "is_canonical",
+    "size",
+    "similarity_to_canonical",
+    "relation_to_canonical",
+)
+ARTICLE_COLUMNS = (
+    "id",
+    "source",
+    "published_at",
+    "title",
+    "n_words",
+    "n_boilerplate_lines",
+    "cluster_id",
+)
+
+
+@dataclass
+class RunResult:
+    """What a run produced, ready for :mod:`dedup.report`."""
+
+    articles: pd.DataFrame  # the input table plus body, sentences, n_words, cluster_id, ...
+    pairs: pd.DataFrame  # PAIR_COLUMNS, sorted
+    clusters: pd.DataFrame  # CLUSTER_COLUMNS, sorted
+    counts: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    fingerprint_scheme: dict[str, object] = field(default_factory=dict)
+
+
+class _Stages:
+    def __init__(self, progress: bool) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 4)
+        log.info("stage %s: %.2fs", name, self.timings[name])
+
+    def bar(self, total: int, desc: str) -> Any:
+        return tqdm(total=total, desc=desc, disable=not self.progress, unit="it", leave=False)
+
+
+def parse_times(values: pd.Series) -> np.ndarray:
+    """Seconds since the epoch (float64) for each ``published_at``; NaN when unknown."""
+    ts = pd.to_datetime(values.replace("", None), errors="coerce", utc=True, format="mixed")
+    seconds = (ts - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+    return np.asarray(seconds.to_numpy(dtype=float, na_value=np.nan), dtype=np.float64)
+
+
+def cluster_id_for(canonical_id: str) -> str:
+    """A cluster id derived from its canonical article's id: the same story gets the same
+    id in every run that names the same canonical version."""
+    return "c" + hashlib.sha1(canonical_id.encode("utf-8")).hexdigest()[:12]
+
+
+def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False) -> RunResult:
+    """Clean, fingerprint, find candidates, score, cluster. ``articles`` has at least the
+    columns ``id, source, published_at, title, text`` (strings)."""
+    st = _Stages(progress)
+    counts: dict[str, Any] = {"articles": len(articles)}
+    with st.stage("clean"):
+        table = clean_frame(articles.reset_index(drop=True), config.clean)
+        counts["boilerplate_lines"] = int(table["n_boilerplate_lines"].sum())
+    with st.stage("fingerprint"):
+        tokens = [tokenize(b) for b in table["body"]]
+        with st.bar(len(tokens), "fingerprint") as bar:
+            fps = fingerprint(tokens, config.fingerprint, config.candidates, bar.update)
+    times = parse_times(table["published_at"])
+    with st.stage("candidates"):
+        with st.bar(len(tokens), "candidates") as bar:
+            pairs, cand_counts = find_candidate_pairs(
+                fps.signatures, fps.tfidf, times, config.candidates, bar.update
+            )
+        counts["candidates"] = cand_counts
+    inputs = ScoringInputs(
+        ids=table["id"].tolist(),
+        tokens=tokens,
+        sentences=table["sentences"].tolist(),
+        titles=table["title"].tolist(),
+        signatures=fps.signatures,
+        tfidf=fps.tfidf,
+        shingle_size=config.fingerprint.shingle_size,
+    )
+    with st.stage("score"):
+        with st.bar(len(pairs), "score") as bar:
+            scored = score_pairs(pairs, inputs, config.score, bar.update)
+        counts["pairs"] = {
+            str(k): int(v) for k, v in scored.table["relation"].value_counts().sort_index().items()
+        }
+    with st.stage("cluster"):
+        edges = edges_from_pairs(scored.table, scored.hits)
+        labels = cluster_rows(len(table), edges, config.cluster)
+        clusters, extra = _describe_clusters(table, labels, times, scored.table, inputs, config)
+        counts["clusters"] = int(clusters["cluster_id"].nunique())
+        counts["multi_article_clusters"] = int(
+            (clusters.drop_duplicates("cluster_id")["size"] > 1).sum()
+        )
+    ids = np.asarray(table["id"].tolist(), dtype=object)
+    all_pairs = pd.concat([scored.table, extra], ignore_index=True)
+    all_pairs = all_pairs[all_pairs["relation"] != "unrelated"].drop_duplicates(["i", "j"])
+    pairs_out = pd.DataFrame(
+        {
+            "id_a": ids[all_pairs["i"].to_numpy(dtype=np.int64)],
+            "id_b": ids[all_pairs["j"].to_numpy(dtype=np.int64)],
+        }
+    )
+    pairs_out["relation"] = all_pairs["relation"].astype(str).to_numpy()
+    for col in PAIR_COLUMNS[3:]:
+        pairs_out[col] = all_pairs[col].to_numpy(dtype=np.float64)
+    swap = pairs_out["id_a"] > pairs_out["id_b"]
+    if swap.any():
+        pairs_out.loc[swap, ["id_a", "id_b"]] = pairs_out.loc[swap, ["id_b", "id_a"]].to_numpy()
+        for x, y in (
+            ("containment_a_in_b", "containment_b_in_a"),
+            ("coverage_a_in_b", "coverage_b_in_a"),
+        ):
+            pairs_out.loc[swap, [x, y]] = pairs_out.loc[swap, [y, x]].to_numpy()
+    pairs_out = pairs_out.sort_values(["id_a", "id_b"], kind="stable").reset_index(drop=True)
+    cid = dict(zip(clusters["id"], clusters["cluster_id"], strict=True))
+    table["cluster_id"] = table["id"].map(cid)
+    return RunResult(
+        articles=table,
+        pairs=pairs_out,
+        clusters=clusters,
+        counts=counts,
+        timings=st.timings,
+        fingerprint_scheme=fps.scheme,
+    )
+
+
+def _describe_clusters(
+    table: pd.DataFrame,
+    labels: np.ndarray,
+    times: np.ndarray,
+    scored: pd.DataFrame,
+    inputs: ScoringInputs,
+    config: Config,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cluster ids, canonical versions and each member's relation to its canonical."""
+    ids = table["id"].tolist()
+    n_words = table["n_words"].to_numpy()
+    members: dict[int, list[int]] = {}
+    for r, lab in enumerate(labels.tolist()):
+        members.setdefault(lab, []).append(r)
+    canon: dict[int, int] = {
+        lab: choose_canonical(m, times, n_words, ids) for lab, m in members.items()
+    }
+    known = {
+        (int(i), int(j)): k for k, (i, j) in enumerate(zip(scored["i"], scored["j"], strict=True))
+    }
+    need = sorted(
+        {
+            (min(r, canon[lab]), max(r, canon[lab]))
+            for lab, m in members.items()
+            if len(m) > 1
+            for r in m
+            if r != canon[lab]
+        }
+        - set(known)
+    )
+    extra = score_pairs(
+        np.array(need, dtype=np.int64).reshape(-1, 2), inputs, config.score, keep_unrelated=True
+    ).table
+    lookup = pd.concat([scored, extra], ignore_index=True).drop_duplicates(["i", "j"])
+    by_pair = {
+        (int(i), int(j)): rec
+        for (i, j), rec in zip(
+            zip(lookup["i"], lookup["j"], strict=True), lookup.itertuples(index=False), strict=True
+        )
+    }
+    rows: list[dict[str, object]] = []
+    for lab, m in members.items():
+        c = canon[lab]
+        cluster_id = cluster_id_for(ids[c])
+        for r in m:
+            if r == c:
+                sim, rel = 1.0, "canonical"
+            else:
+                rec = by_pair[(min(r, c), max(r, c))]
+                if r < c:
+                    sim = max(rec.containment_a_in_b, rec.coverage_a_in_b)
+                else:
+                    sim = max(rec.containment_b_in_a, rec.coverage_b_in_a)
+                rel = (
+                    rec.relation
+                    if rec.relation in ("exact", "near_copy", "partial_copy", "rewrite")
+                    else "chained"
+                )
+            rows.append(
+                {
+                    "id": ids[r],
+                    "cluster_id": cluster_id,
+                    "is_canonical": r == c,
+                    "size": len(m),
+                    "similarity_to_canonical": float(sim),
+                    "relation_to_canonical": rel,
+                }
+            )
+    clusters = pd.DataFrame(rows, columns=list(CLUSTER_COLUMNS))
+    clusters = clusters.sort_values(["cluster_id", "id"], kind="stable").reset_index(drop=True)
+    return clusters, extra

@@ -1,0 +1,235 @@
+"""Score stage: overlap scores and a relation for each candidate pair.
+
+Scores (all in [0, 1]):
+
+* ``minhash_jaccard``: the MinHash estimate (share of equal signature values);
+* ``jaccard``: the exact Jaccard of the two sets of word shingles;
+* ``containment_a_in_b``: the share of a's shingles found in b (and the other way);
+* ``tfidf_cosine``: cosine of the word TF-IDF vectors;
+* ``coverage_a_in_b``: the share of a's words in sentences that find a close match in b,
+  verbatim or reworded. A sentence of a matches when the character n-gram TF-IDF cosine with
+  a sentence of b, or with two adjacent sentences of b (a split sentence), reaches
+  ``sentence_match``.
+
+Relations (thresholds in :class:`dedup.config.ScoreConfig`): ``exact``, ``near_copy``,
+``partial_copy``, ``rewrite``, ``related``; pairs below every bar are not reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import xxhash
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from dedup.config import ScoreConfig
+from dedup.minhash import shingle_strings
+from dedup.textnorm import count_words, tokenize
+
+RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
+VERSION_RELATIONS = frozenset(("exact", "near_copy", "partial_copy", "rewrite"))
+PAIR_COLUMNS = (
+    "id_a",
+    "id_b",
+    "relation",
+    "minhash_jaccard",
+    "jaccard",
+    "containment_a_in_b",
+    "containment_b_in_a",
+    "tfidf_cosine",
+    "coverage_a_in_b",
+    "coverage_b_in_a",
+)
+
+
+@dataclass
+class ScoringInputs:
+    """Everything the scorer needs per article, row-aligned."""
+
+    ids: Sequence[str]
+    tokens: Sequence[list[str]]
+    sentences: Sequence[Sequence[str]]
+    titles: Sequence[str]
+    signatures: np.ndarray
+    tfidf: sp.csr_matrix
+    shingle_size: int
+
+
+@dataclass
+class ScoredPairs:
+    """Scores per pair (row indexes ``i < j``) and the sentences each side matched."""
+
+    table: pd.DataFrame  # columns: i, j, relation and the score columns
+    hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
+    """(i, j) -> (sentences of j matched by i's sentences, sentences of i matched by j's)."""
+
+
+def shingle_set(tokens: Sequence[str], k: int) -> np.ndarray:
+    """Sorted unique 64-bit hashes of an article's word k-shingles (exact up to 2^-64)."""
+    sh = shingle_strings(tokens, k)
+    return np.unique(
+        np.fromiter(
+            (xxhash.xxh3_64_intdigest(s.encode()) for s in sh), dtype=np.uint64, count=len(sh)
+        )
+    )
+
+
+def body_digest(tokens: Sequence[str]) -> str:
+    """Digest of an article's token sequence: equal digests mean an exact copy."""
+    return hashlib.sha1(" ".join(tokens).encode()).hexdigest()
+
+
+def _title_jaccard(a: str, b: str) -> float:
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    if not ta or not tb:
+        return 1.0
+    return len(ta & tb) / len(ta | tb)
+
+
+class _SentenceIndex:
+    """Character n-gram TF-IDF vectors of the sentences of the articles being scored."""
+
+    def __init__(self, sentences: Sequence[Sequence[str]], rows: np.ndarray) -> None:
+        flat: list[str] = []
+        self.offsets: dict[int, tuple[int, int]] = {}
+        for r in rows.tolist():
+            start = len(flat)
+            flat.extend(s.lower() for s in sentences[r])
+            self.offsets[r] = (start, len(flat))
+        self.weights = np.array([max(1, count_words(s)) for s in flat], dtype=np.float64)
+        if flat:
+            vec = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
+            )
+            try:
+                self.matrix = sp.csr_matrix(vec.fit_transform(flat))
+            except ValueError:
+                self.matrix = sp.csr_matrix((len(flat), 1), dtype=np.float32)
+        else:
+            self.matrix = sp.csr_matrix((0, 1), dtype=np.float32)
+
+    def rows(self, r: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        s, e = self.offsets[r]
+        return self.matrix[s:e], self.weights[s:e]
+
+
+def _windows(m: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Each sentence and each pair of adjacent sentences (renormalised), and for each window
+    the index of its first sentence."""
+    n = m.shape[0]
+    if n < 2:
+        return m, np.arange(n)
+    pairs = normalize(m[:-1] + m[1:])
+    return sp.vstack([m, pairs]).tocsr(), np.r_[np.arange(n), np.arange(n - 1)]
+
+
+def _coverage(
+    sa: sp.csr_matrix, wa: np.ndarray, sb: sp.csr_matrix, threshold: float
+) -> tuple[float, frozenset[int]]:
+    """Share of a's words whose sentence matches b, and which of b's sentences were matched."""
+    if sa.shape[0] == 0 or sb.shape[0] == 0:
+        return 0.0, frozenset()
+    wins, first = _windows(sb)
+    sims = (sa @ wins.T).toarray()
+    best = sims.max(axis=1)
+    arg = sims.argmax(axis=1)
+    matched = best >= threshold
+    cov = float(wa[matched].sum() / wa.sum())
+    hit: set[int] = set()
+    nb = sb.shape[0]
+    for a_idx in np.flatnonzero(matched):
+        w = int(arg[a_idx])
+        hit.add(int(first[w]))
+        if w >= nb:
+            hit.add(int(first[w]) + 1)
+    return min(cov, 1.0), frozenset(hit)
+
+
+def decide_relation(
+    row: dict[str, float],
+    same_body: bool,
+    short_template: bool,
+    cfg: ScoreConfig,
+    min_words: int,
+) -> str:
+    """The relation of one scored pair ("" when below every bar)."""
+    if short_template:
+        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
+    if same_body:
+        return "exact"
+    if row["jaccard"] >= cfg.near_copy_jaccard:
+        return "near_copy"
+    if max(row["containment_a_in_b"], row["containment_b_in_a"]) >= cfg.partial_copy_containment:
+        return "partial_copy"
+    if min_words >= cfg.rewrite_min_words and (
+        max(row["coverage_a_in_b"], row["coverage_b_in_a"]) >= cfg.rewrite_coverage
+    ):
+        return "rewrite"
+    if row["tfidf_cosine"] >= cfg.related_cosine:
+        return "related"
+    return ""
+
+
+def score_pairs(
+    pairs: np.ndarray,
+    inputs: ScoringInputs,
+    cfg: ScoreConfig,
+    progress: Callable[[int], None] | None = None,
+    keep_unrelated: bool = False,
+) -> ScoredPairs:
+    """Score candidate pairs (row indexes, ``i < j``) and decide a relation for each."""
+    cols = ["i", "j", *PAIR_COLUMNS[2:]]
+    if len(pairs) == 0:
+        return ScoredPairs(pd.DataFrame(columns=cols), {})
+    rows = np.unique(pairs)
+    k = inputs.shingle_size
+    sets = {r: shingle_set(inputs.tokens[r], k) for r in rows.tolist()}
+    digests = {r: body_digest(inputs.tokens[r]) for r in rows.tolist()}
+    nwords = {r: len(inputs.tokens[r]) for r in rows.tolist()}
+    sent = _SentenceIndex(inputs.sentences, rows)
+    sigs = inputs.signatures
+    x = inputs.tfidf
+    records: list[dict[str, object]] = []
+    hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]] = {}
+    for n_done, (i, j) in enumerate(pairs.tolist(), start=1):
+        a, b = sets[i], sets[j]
+        inter = float(np.intersect1d(a, b, assume_unique=True).size)
+        union = a.size + b.size - inter
+        sa, wa = sent.rows(i)
+        sb, wb = sent.rows(j)
+        cov_ab, hit_b = _coverage(sa, wa, sb, cfg.sentence_match)
+        cov_ba, hit_a = _coverage(sb, wb, sa, cfg.sentence_match)
+        row: dict[str, float] = {
+            "minhash_jaccard": float(np.mean(sigs[i] == sigs[j])) if sigs.shape[1] else 0.0,
+            "jaccard": inter / union if union else 0.0,
+            "containment_a_in_b": inter / a.size if a.size else 0.0,
+            "containment_b_in_a": inter / b.size if b.size else 0.0,
+            "tfidf_cosine": float(min(1.0, x[i].multiply(x[j]).sum())) if x.shape[1] else 0.0,
+            "coverage_a_in_b": cov_ab,
+            "coverage_b_in_a": cov_ba,
+        }
+        min_words = min(nwords[i], nwords[j])
+        short = (
+            min_words < cfg.short_body_words
+            and bool(inputs.titles[i].strip())
+            and bool(inputs.titles[j].strip())
+            and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
+        )
+        rel = decide_relation(
+            row, digests[i] == digests[j] and nwords[i] > 0, short, cfg, min_words
+        )
+        if rel or keep_unrelated:
+            records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
+            hits[(i, j)] = (hit_b, hit_a)
+        if progress is not None and n_done % 256 == 0:
+            progress(256)
+    if progress is not None:
+        progress(len(pairs) % 256)
+    table = pd.DataFrame.from_records(records, columns=cols)
+    return ScoredPairs(table, hits)

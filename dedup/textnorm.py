@@ -1,0 +1,213 @@
+"""Text normalisation and the one tokenizer that serves MinHash, TF-IDF and alignment.
+
+All functions are pure and idempotent where that makes sense: ``normalize_text(normalize_text(s))
+== normalize_text(s)``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+_WORD_RE = re.compile(r"\w+")
+_SPACE_RE = re.compile(r"[^\S\n]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+# A run of three or more separator characters standing alone (" ### ", "***", "---"):
+# a paragraph break in flattened scrapes.
+_SEPARATOR_RE = re.compile(r"(?:^|\s)([#*=~_-])\1{2,}(?=\s|$)")
+_HTML_HINT = re.compile(
+    r"<\s*(?:html|body|p|div|br|span|a|h[1-6]|li|ul|article|section|table|head)\b[^>]*>",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "title",
+        "dd",
+        "dt",
+        "hr",
+    ]
+)
+_SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "iframe"])
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens (``\\w+``) of already normalised text."""
+    return _WORD_RE.findall(text.lower())
+
+
+def count_words(text: str) -> int:
+    """Number of ``\\w+`` tokens."""
+    return sum(1 for _ in _WORD_RE.finditer(text))
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text carries HTML block or inline tags."""
+    return _HTML_HINT.search(text) is not None
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page, one line per block element; scripts and styles dropped."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, unified line breaks, separator runs as paragraph breaks, collapsed spaces.
+
+    Lines are kept (they matter for boilerplate detection); leading and trailing spaces of
+    each line and blank-line runs are removed.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = text.replace("\u2029", "\n").replace("\x0b", "\n").replace("\x0c", "\n")
+    text = _SEPARATOR_RE.sub("\n", text)
+    text = "".join(
+        ch for ch in text if ch == "\n" or ch == "\t" or unicodedata.category(ch)[0] != "C"
+    )
+    text = _SPACE_RE.sub(" ", text)
+    lines = [line.strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()
+
+
+def to_plain_text(raw: str) -> str:
+    """Raw input (plain text or HTML) to normalised plain text."""
+    if looks_like_html(raw):
+        raw = html_to_text(raw)
+    return normalize_text(raw)
+
+
+_ABBREV = [
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "vs",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.k",
+    "e.g",
+    "i.e",
+    "etc",
+    "approx",
+]
+
+
+def _is_abbrev(prefix: str) -> bool:
+    m = re.search(r"(\b[\w.]+)\.$", prefix)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    if word in _ABBREV:
+        return True
+    # Initials ("J." in "John J. Smith") and dotted abbreviations ("U.S.").
+    return len(word) == 1 or bool(re.fullmatch(r"(?:\w\.)+\w", word))
+
+
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split normalised text into sentences: at line breaks, and after ``.!?`` followed by
+    a capitalised word, except after common abbreviations and initials."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        start = 0
+        for m in _BOUNDARY.finditer(line):
+            end = m.end()
+            head = line[start : m.start() + 1]
+            if _is_abbrev(head):
+                continue
+            piece = line[start:end].strip()
+            if piece:
+                out.append(piece)
+            start = end
+        tail = line[start:].strip()
+        if tail:
+            out.append(tail)
+    return out

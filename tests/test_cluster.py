@@ -1,0 +1,79 @@
+import random
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.cluster import Edge, UnionFind, choose_canonical, cluster_rows
+from dedup.config import ClusterConfig
+
+CFG = ClusterConfig()
+
+
+def edge(
+    a: int,
+    b: int,
+    ab: float,
+    ba: float,
+    hb: set[int] = frozenset(),
+    ha: set[int] = frozenset(),
+    strong: bool = False,
+) -> Edge:
+    return Edge(a, b, ab, ba, frozenset(hb), frozenset(ha), strong)
+
+
+def test_mutual_edges_join() -> None:
+    labels = cluster_rows(3, [edge(0, 1, 0.9, 0.9)], CFG)
+    assert labels[0] == labels[1] != labels[2]
+
+
+def test_bundle_page_does_not_chain_two_stories() -> None:
+    # row 2 is a live page: story 0 matches its sentences 0-4, story 1 its sentences 5-9
+    edges = [
+        edge(0, 2, 1.0, 0.5, hb={0, 1, 2, 3, 4}),
+        edge(1, 2, 1.0, 0.5, hb={5, 6, 7, 8, 9}),
+    ]
+    labels = cluster_rows(3, edges, CFG)
+    assert labels[0] != labels[1]
+    assert labels[2] in (labels[0], labels[1])
+
+
+def test_wire_with_many_partial_rewrites_stays_one_story() -> None:
+    # rows 1..3 each reuse overlapping parts of wire row 0
+    edges = [
+        edge(0, 1, 0.3, 0.8, ha={0, 1, 2}),
+        edge(0, 2, 0.3, 0.8, ha={1, 2, 3}),
+        edge(0, 3, 0.2, 0.9, ha={0, 3}),
+    ]
+    labels = cluster_rows(4, edges, CFG)
+    assert len(set(labels.tolist())) == 1
+
+
+@given(st.integers(min_value=2, max_value=12), st.randoms(use_true_random=False))
+def test_clusters_are_a_partition_independent_of_edge_order(n: int, rnd: random.Random) -> None:
+    edges = []
+    for _ in range(n):
+        a, b = sorted(rnd.sample(range(n), 2))
+        hb = frozenset(rnd.sample(range(6), 3))
+        ha = frozenset(rnd.sample(range(6), 3))
+        edges.append(edge(a, b, rnd.random(), rnd.random(), hb, ha, rnd.random() < 0.2))
+    labels = cluster_rows(n, edges, CFG)
+    shuffled = edges[:]
+    rnd.shuffle(shuffled)
+    assert np.array_equal(labels, cluster_rows(n, shuffled, CFG))
+    assert len(labels) == n
+    assert all(labels[i] <= i for i in range(n))  # the root is the smallest member
+
+
+def test_union_find() -> None:
+    uf = UnionFind(4)
+    uf.union(3, 1)
+    uf.union(1, 2)
+    assert uf.labels().tolist() == [0, 1, 1, 1]
+
+
+def test_canonical_earliest_then_longest() -> None:
+    times = np.array([100.0, 50.0, 50.0, np.nan])
+    words = np.array([10, 5, 9, 100])
+    assert choose_canonical([0, 1, 2, 3], times, words, ["a", "b", "c", "d"]) == 2
+    assert choose_canonical([0, 3], np.array([np.nan, np.nan]), np.array([1, 2]), ["a", "b"]) == 3

@@ -1,0 +1,115 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dedup.config import InputConfig
+from dedup.errors import InputError
+from dedup.ingest import read_articles
+
+
+def test_csv_standard_columns_and_extras(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    pd.DataFrame({"id": ["1", "2"], "text": ["a b c", "d e f"], "lang": ["en", "fr"]}).to_csv(
+        p, index=False
+    )
+    res = read_articles([p])
+    assert list(res.articles.columns) == [
+        "id",
+        "source",
+        "published_at",
+        "title",
+        "text",
+        "url",
+        "lang",
+    ]
+    assert res.extra_columns == ["lang"]
+    assert len(res.rejects) == 0
+    assert str(p) in res.checksums
+
+
+def test_rejects_empty_missing_and_duplicate(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    pd.DataFrame(
+        {"id": ["1", "", "3", "1"], "text": ["words here", "orphan", "   ", "dup text"]}
+    ).to_csv(p, index=False)
+    res = read_articles([p])
+    assert res.articles["id"].tolist() == ["1"]
+    assert sorted(res.rejects["reason"]) == [
+        "duplicate id (first occurrence kept)",
+        "empty text",
+        "missing id",
+    ]
+
+
+def test_duplicate_ids_error_mode(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    pd.DataFrame({"id": ["1", "1"], "text": ["x", "y"]}).to_csv(p, index=False)
+    with pytest.raises(InputError, match="duplicate id '1'"):
+        read_articles([p], InputConfig(duplicate_ids="error"))
+
+
+def test_missing_text_column_names_file_and_column(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    pd.DataFrame({"id": ["1"], "body": ["x"]}).to_csv(p, index=False)
+    with pytest.raises(InputError, match=r"a\.csv: no column 'text'.*--text-col"):
+        read_articles([p])
+
+
+def test_column_mapping(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    pd.DataFrame({"doc": ["1"], "body": ["x y"], "headline": ["H"]}).to_csv(p, index=False)
+    res = read_articles([p], InputConfig(id_col="doc", text_col="body", title_col="headline"))
+    assert res.articles.loc[0, "title"] == "H"
+    assert res.articles.loc[0, "text"] == "x y"
+
+
+def test_missing_file() -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        read_articles(["/nonexistent/input.csv"])
+
+
+def test_undecodable_csv_row_is_rejected(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"id,text\n1,good text\n2,bad \xff\xfe text\n")
+    res = read_articles([p])
+    assert res.articles["id"].tolist() == ["1"]
+    assert res.rejects["reason"].tolist() == ["undecodable bytes (not UTF-8)"]
+
+
+def test_jsonl_with_bad_line(tmp_path: Path) -> None:
+    p = tmp_path / "a.jsonl"
+    p.write_text(
+        json.dumps({"id": "a", "text": "hello world"})
+        + "\n{not json\n"
+        + json.dumps({"id": "b", "text": "more", "n": 3})
+        + "\n"
+    )
+    res = read_articles([p])
+    assert res.articles["id"].tolist() == ["a", "b"]
+    assert res.articles.loc[1, "n"] == "3"
+    assert res.rejects["reason"].str.startswith("invalid JSON").tolist() == [True]
+
+
+def test_parquet(tmp_path: Path) -> None:
+    p = tmp_path / "a.parquet"
+    pd.DataFrame({"id": ["x"], "text": ["some text"]}).to_parquet(p)
+    assert read_articles([p]).articles["id"].tolist() == ["x"]
+
+
+def test_folder_of_txt_and_html(tmp_path: Path) -> None:
+    (tmp_path / "one.txt").write_text("plain story")
+    (tmp_path / "two.html").write_text("<p>html story</p>")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\xfa")
+    (tmp_path / "skip.md").write_text("ignored")
+    res = read_articles([tmp_path])
+    assert res.articles["id"].tolist() == ["one", "two"]
+    assert res.rejects["id"].tolist() == ["bad"]
+
+
+def test_unknown_suffix(tmp_path: Path) -> None:
+    p = tmp_path / "a.xlsx"
+    p.write_text("x")
+    with pytest.raises(InputError, match="unknown input type"):
+        read_articles([p])

@@ -1,0 +1,113 @@
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.config import ScoreConfig
+from dedup.fingerprint import build_tfidf
+from dedup.minhash import MinHashParams, minhash_signatures
+from dedup.score import ScoringInputs, decide_relation, score_pairs, shingle_set
+from dedup.textnorm import split_sentences, tokenize
+from tests.conftest import OTHER, REWRITE, WIRE
+
+
+def _inputs(texts: list[str], titles: list[str] | None = None) -> ScoringInputs:
+    tokens = [tokenize(t) for t in texts]
+    return ScoringInputs(
+        ids=[str(i) for i in range(len(texts))],
+        tokens=tokens,
+        sentences=[split_sentences(t) for t in texts],
+        titles=titles or [""] * len(texts),
+        signatures=minhash_signatures(tokens, MinHashParams()),
+        tfidf=build_tfidf(tokens, 1.0),
+        shingle_size=5,
+    )
+
+
+def _score(texts: list[str], titles: list[str] | None = None) -> dict[str, object]:
+    res = score_pairs(
+        np.array([[0, 1]]), _inputs(texts, titles), ScoreConfig(), keep_unrelated=True
+    )
+    return dict(res.table.iloc[0])
+
+
+def test_exact_copy() -> None:
+    row = _score([WIRE, WIRE])
+    assert row["relation"] == "exact"
+    assert row["jaccard"] == 1.0
+    assert row["coverage_a_in_b"] == 1.0
+
+
+def test_truncation_is_partial_copy_with_one_sided_containment() -> None:
+    head = "\n".join(WIRE.split("\n")[:3])
+    row = _score([head, WIRE])
+    assert row["relation"] == "partial_copy"
+    assert row["containment_a_in_b"] == 1.0
+    assert row["containment_b_in_a"] < 0.6
+
+
+def test_rewrite_has_low_jaccard_but_high_coverage() -> None:
+    row = _score([WIRE, REWRITE])
+    assert row["jaccard"] < 0.2
+    assert row["coverage_b_in_a"] >= 0.5
+    assert row["relation"] == "rewrite"
+
+
+def test_unrelated_texts_are_not_versions() -> None:
+    row = _score([WIRE, OTHER])
+    assert row["relation"] in ("related", "unrelated")
+    assert row["coverage_a_in_b"] < 0.2
+
+
+def test_short_templated_reports_with_different_titles_are_not_copies() -> None:
+    body = "Qtly div 12 cts vs 12 cts prior. Pay April 15. Record March 30."
+    row = _score([body, body], ["ACME CORP SETS QUARTERLY", "ZENITH BANK DECLARES DIVIDEND"])
+    assert row["relation"] not in ("exact", "near_copy", "partial_copy", "rewrite")
+
+
+def test_decide_relation_order() -> None:
+    cfg = ScoreConfig()
+    base = {
+        "jaccard": 0.9,
+        "containment_a_in_b": 0.9,
+        "containment_b_in_a": 0.9,
+        "tfidf_cosine": 0.9,
+        "coverage_a_in_b": 0.9,
+        "coverage_b_in_a": 0.9,
+    }
+    assert decide_relation(base, True, False, cfg, 100) == "exact"
+    assert decide_relation(base, False, False, cfg, 100) == "near_copy"
+    low = {**base, "jaccard": 0.1, "containment_a_in_b": 0.1, "containment_b_in_a": 0.1}
+    assert decide_relation(low, False, False, cfg, 100) == "rewrite"
+    assert decide_relation(low, False, False, cfg, 5) == "related"
+
+
+words = st.lists(
+    st.sampled_from(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]),
+    min_size=0,
+    max_size=40,
+)
+
+
+@given(words, words)
+def test_jaccard_symmetric_and_bounded(a: list[str], b: list[str]) -> None:
+    ta, tb = " ".join(a), " ".join(b)
+    inputs = _inputs([ta or "x", tb or "y"])
+    r1 = score_pairs(np.array([[0, 1]]), inputs, ScoreConfig(), keep_unrelated=True).table.iloc[0]
+    inputs2 = _inputs([tb or "y", ta or "x"])
+    r2 = score_pairs(np.array([[0, 1]]), inputs2, ScoreConfig(), keep_unrelated=True).table.iloc[0]
+    assert 0.0 <= r1["jaccard"] <= 1.0
+    assert r1["jaccard"] == r2["jaccard"]
+    assert r1["containment_a_in_b"] == r2["containment_b_in_a"]
+    assert r1["jaccard"] <= min(r1["containment_a_in_b"], r1["containment_b_in_a"]) + 1e-12
+
+
+def test_shingle_set_is_unique_and_sorted() -> None:
+    s = shingle_set(["a", "b", "c", "d", "e", "a", "b", "c", "d", "e"], 5)
+    assert np.all(np.diff(s.astype(np.float64)) > 0)
+    assert s.size == 5
+
+
+def test_empty_tfidf_is_handled() -> None:
+    assert build_tfidf([[], []], 1.0).shape == (2, 0)
+    assert isinstance(build_tfidf([["a"], ["b"]], 1.0), sp.csr_matrix)

@@ -1,0 +1,59 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.textnorm import (
+    html_to_text,
+    looks_like_html,
+    normalize_text,
+    split_sentences,
+    to_plain_text,
+    tokenize,
+)
+
+
+def test_tokenize_lowercases_words() -> None:
+    assert tokenize("Hello, World! 42 times") == ["hello", "world", "42", "times"]
+
+
+def test_normalize_nfkc_and_whitespace() -> None:
+    assert normalize_text("ﬁne\u00a0day  \r\n\n\n\nnext") == "fine day\n\nnext"
+
+
+def test_separator_runs_become_line_breaks() -> None:
+    assert normalize_text("First paragraph. ### Second paragraph.") == (
+        "First paragraph.\nSecond paragraph."
+    )
+
+
+@given(st.text())
+def test_normalize_is_idempotent(s: str) -> None:
+    once = normalize_text(s)
+    assert normalize_text(once) == once
+
+
+def test_html_to_text_drops_scripts_and_keeps_blocks() -> None:
+    html = "<html><body><p>One &amp; two</p><script>alert(1)</script><p>Three</p></body></html>"
+    assert looks_like_html(html)
+    text = normalize_text(html_to_text(html))
+    assert text == "One & two\nThree"
+    assert "alert" not in to_plain_text(html)
+
+
+def test_plain_text_is_not_taken_for_html() -> None:
+    assert not looks_like_html("Profits rose 5% <to 3m> in March")
+
+
+def test_split_sentences_keeps_abbreviations() -> None:
+    text = "Mr. Smith met Dr. Jones in the U.S. on Monday. They agreed! Talks resume in May."
+    assert split_sentences(text) == [
+        "Mr. Smith met Dr. Jones in the U.S. on Monday.",
+        "They agreed!",
+        "Talks resume in May.",
+    ]
+
+
+def test_split_sentences_splits_lines() -> None:
+    assert split_sentences("A headline\nThe body starts here.") == [
+        "A headline",
+        "The body starts here.",
+    ]

@@ -130,7 +130,7 @@ class ScoreConfig:
     partial_copy_containment: float = 0.6
     rewrite_coverage: float = 0.5
     rewrite_min_words: int = 25
-    sentence_match: float = 0.5
+    sentence_match: float = 0.35
     related_cosine: float = 0.25
     short_body_words: int = 40
     short_title_jaccard: float = 0.5

@@ -7,6 +7,7 @@ rejects table (``file, row, id, reason``): no row is dropped without a reason.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
@@ -48,12 +49,22 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# Undecodable bytes are replaced by this private-use character while reading, so the rows
+# that held them can be rejected one by one instead of failing the whole file.
+_BAD_BYTE = "\U0010fffd"
+
+
+def _mark_bad_bytes(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return _BAD_BYTE, err.end
+
+
+codecs.register_error("newsdedup-mark", _mark_bad_bytes)
+
+
 def _has_surrogates(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return _BAD_BYTE in value
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -63,7 +74,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
             dtype=str,
             keep_default_na=False,
             encoding="utf-8",
-            encoding_errors="surrogateescape",
+            encoding_errors="newsdedup-mark",
         )
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty (expected a header row)") from None
@@ -89,12 +100,13 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[dict[str, str]]]:
             if not isinstance(obj, dict):
                 bad.append(_reject(path, lineno, "", "a JSON line must be an object"))
                 continue
-            obj["__row__"] = lineno
-            rows.append(obj)
+            row: dict[str, object] = {str(k): "" if v is None else str(v) for k, v in obj.items()}
+            row["__row__"] = lineno
+            rows.append(row)
     df = pd.DataFrame(rows)
     for col in df.columns:
         if col != "__row__":
-            df[col] = df[col].map(lambda v: "" if v is None else str(v)).astype(object)
+            df[col] = df[col].fillna("").astype(str)
     return df, bad
 
 

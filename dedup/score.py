@@ -8,8 +8,8 @@ Scores (all in [0, 1]):
 * ``tfidf_cosine``: cosine of the word TF-IDF vectors;
 * ``coverage_a_in_b``: the share of a's words in sentences that find a close match in b,
   verbatim or reworded. A sentence of a matches when the character n-gram TF-IDF cosine with
-  a sentence of b, or with two adjacent sentences of b (a split sentence), reaches
-  ``sentence_match``.
+  a sentence of b, or with two adjacent sentences of b (a split sentence), times the share
+  of the figures they have in common (numbers must agree), reaches ``sentence_match``.
 
 Relations (thresholds in :class:`dedup.config.ScoreConfig`): ``exact``, ``near_copy``,
 ``partial_copy``, ``rewrite``, ``related``; pairs below every bar are not reported.
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import xxhash
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
@@ -103,6 +103,7 @@ class _SentenceIndex:
             flat.extend(s.lower() for s in sentences[r])
             self.offsets[r] = (start, len(flat))
         self.weights = np.array([max(1, count_words(s)) for s in flat], dtype=np.float64)
+        self.numbers = _number_matrix(flat)
         if flat:
             vec = TfidfVectorizer(
                 analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
@@ -114,29 +115,68 @@ class _SentenceIndex:
         else:
             self.matrix = sp.csr_matrix((0, 1), dtype=np.float32)
 
-    def rows(self, r: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    def rows(self, r: int) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix]:
         s, e = self.offsets[r]
-        return self.matrix[s:e], self.weights[s:e]
+        return self.matrix[s:e], self.weights[s:e], self.numbers[s:e]
 
 
-def _windows(m: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Each sentence and each pair of adjacent sentences (renormalised), and for each window
-    the index of its first sentence."""
+_NUMBER_RE = r"(?u)\d+(?:[.,:/]\d+)*"
+
+
+def _number_matrix(sentences: list[str]) -> sp.csr_matrix:
+    """Binary sentence x number-token matrix ("4,200", "1.5", "19-20" gives "19" and "20")."""
+    if not sentences:
+        return sp.csr_matrix((0, 1), dtype=np.float32)
+    vec = CountVectorizer(token_pattern=_NUMBER_RE, binary=True, lowercase=False, dtype=np.float32)
+    try:
+        return sp.csr_matrix(vec.fit_transform(sentences))
+    except ValueError:  # no sentence has a number
+        return sp.csr_matrix((len(sentences), 1), dtype=np.float32)
+
+
+def _windows(
+    m: sp.csr_matrix, nums: sp.csr_matrix
+) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+    """Each sentence and each pair of adjacent sentences (vectors renormalised, numbers
+    united), and for each window the index of its first sentence."""
     n = m.shape[0]
     if n < 2:
-        return m, np.arange(n)
+        return m, nums, np.arange(n)
     pairs = normalize(m[:-1] + m[1:])
-    return sp.vstack([m, pairs]).tocsr(), np.r_[np.arange(n), np.arange(n - 1)]
+    pair_nums = (nums[:-1] + nums[1:]).minimum(1)
+    return (
+        sp.vstack([m, pairs]).tocsr(),
+        sp.vstack([nums, pair_nums]).tocsr(),
+        np.r_[np.arange(n), np.arange(n - 1)],
+    )
+
+
+def _number_agreement(na: sp.csr_matrix, nw: sp.csr_matrix) -> np.ndarray:
+    """Square of the share of the smaller set of numbers found in the other, 1 where either
+    has none: templated reports (prices, results, dividends) share wording, not figures."""
+    inter = (na @ nw.T).toarray()
+    size_a = np.asarray(na.sum(axis=1)).ravel()
+    size_w = np.asarray(nw.sum(axis=1)).ravel()
+    smaller = np.minimum.outer(size_a, size_w)
+    out = np.ones_like(inter, dtype=np.float64)
+    has = smaller > 0
+    out[has] = (inter[has] / smaller[has]) ** 2
+    return out
 
 
 def _coverage(
-    sa: sp.csr_matrix, wa: np.ndarray, sb: sp.csr_matrix, threshold: float
+    sa: sp.csr_matrix,
+    wa: np.ndarray,
+    na: sp.csr_matrix,
+    sb: sp.csr_matrix,
+    nb_: sp.csr_matrix,
+    threshold: float,
 ) -> tuple[float, frozenset[int]]:
     """Share of a's words whose sentence matches b, and which of b's sentences were matched."""
     if sa.shape[0] == 0 or sb.shape[0] == 0:
         return 0.0, frozenset()
-    wins, first = _windows(sb)
-    sims = (sa @ wins.T).toarray()
+    wins, wnums, first = _windows(sb, nb_)
+    sims = (sa @ wins.T).toarray() * _number_agreement(na, wnums)
     best = sims.max(axis=1)
     arg = sims.argmax(axis=1)
     matched = best >= threshold
@@ -201,10 +241,10 @@ def score_pairs(
         a, b = sets[i], sets[j]
         inter = float(np.intersect1d(a, b, assume_unique=True).size)
         union = a.size + b.size - inter
-        sa, wa = sent.rows(i)
-        sb, wb = sent.rows(j)
-        cov_ab, hit_b = _coverage(sa, wa, sb, cfg.sentence_match)
-        cov_ba, hit_a = _coverage(sb, wb, sa, cfg.sentence_match)
+        sa, wa, na = sent.rows(i)
+        sb, wb, nb = sent.rows(j)
+        cov_ab, hit_b = _coverage(sa, wa, na, sb, nb, cfg.sentence_match)
+        cov_ba, hit_a = _coverage(sb, wb, nb, sa, na, cfg.sentence_match)
         row: dict[str, float] = {
             "minhash_jaccard": float(np.mean(sigs[i] == sigs[j])) if sigs.shape[1] else 0.0,
             "jaccard": inter / union if union else 0.0,

@@ -30,12 +30,17 @@ def test_headline_list_run_is_removed() -> None:
     assert all(s in c.body for s in STORY)
 
 
+DISTINCT = [
+    "The harbour master of Quill Bay closed the pier after storms damaged its timber supports.",
+    "A rare orchid was found flowering in the botanical gardens for the first time since 1987.",
+    "Farmers near Oster reported an early barley harvest thanks to a dry, warm summer.",
+    "The regional rail operator ordered twelve electric trains for its coastal line.",
+    "Students at Fenwick college built a solar car that will race across the desert in May.",
+]
+
+
 def _stories(n: int) -> list[str]:
-    return [
-        f"Story number {i} reports that the council of town {i} approved plan {i * 7}. "
-        f"The vote was {i + 3} to {i}, and the mayor called it a good day for town {i}."
-        for i in range(n)
-    ]
+    return DISTINCT[:n]
 
 
 def test_source_furniture_removed_but_story_kept() -> None:

@@ -76,4 +76,4 @@ def test_canonical_earliest_then_longest() -> None:
     times = np.array([100.0, 50.0, 50.0, np.nan])
     words = np.array([10, 5, 9, 100])
     assert choose_canonical([0, 1, 2, 3], times, words, ["a", "b", "c", "d"]) == 2
-    assert choose_canonical([0, 3], np.array([np.nan, np.nan]), np.array([1, 2]), ["a", "b"]) == 3
+    assert choose_canonical([0, 1], np.array([np.nan, np.nan]), np.array([1, 2]), ["a", "b"]) == 1

@@ -35,7 +35,7 @@ def test_html_to_text_drops_scripts_and_keeps_blocks() -> None:
     html = "<html><body><p>One &amp; two</p><script>alert(1)</script><p>Three</p></body></html>"
     assert looks_like_html(html)
     text = normalize_text(html_to_text(html))
-    assert text == "One & two\nThree"
+    assert text == "One & two\n\nThree"
     assert "alert" not in to_plain_text(html)
 
 

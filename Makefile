@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 DEV_VENV ?= .venv-dev
 DEMO_OUT ?= demo-out
+LINT_PATHS := $(wildcard dedup jobs tests benchmarks)
 
 .PHONY: demo test lint typecheck pytest clean
 
@@ -25,8 +26,8 @@ demo: $(VENV)/.installed
 	@echo "reports written to $(DEMO_OUT)/"
 
 lint: $(DEV_VENV)/.installed
-	$(DEV_VENV)/bin/ruff check dedup jobs tests benchmarks
-	$(DEV_VENV)/bin/ruff format --check dedup jobs tests benchmarks
+	$(DEV_VENV)/bin/ruff check $(LINT_PATHS)
+	$(DEV_VENV)/bin/ruff format --check $(LINT_PATHS)
 
 typecheck: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/mypy dedup jobs

@@ -7,7 +7,7 @@ DEV_VENV ?= .venv-dev
 DEMO_OUT ?= demo-out
 LINT_PATHS := $(wildcard dedup jobs tests benchmarks)
 
-.PHONY: demo test lint typecheck pytest clean
+.PHONY: demo test lint typecheck pytest clean quality
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,8 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) $(DEV_VENV) $(DEMO_OUT) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
+
+# Quality on the labelled sets in ../shared/data (skips cleanly when absent).
+QUALITY_ARGS ?=
+quality: $(DEV_VENV)/.installed
+	$(DEV_VENV)/bin/python benchmarks/quality.py $(QUALITY_ARGS)

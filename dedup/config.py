@@ -41,6 +41,8 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "related_cosine"): (0.0, 1.0),
     ("score", "short_body_words"): (0, None),
     ("score", "short_title_jaccard"): (0.0, 1.0),
+    ("score", "figure_min"): (1, None),
+    ("score", "figure_agreement"): (0.0, 1.0),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
 }
@@ -134,6 +136,8 @@ class ScoreConfig:
     related_cosine: float = 0.25
     short_body_words: int = 40
     short_title_jaccard: float = 0.5
+    figure_min: int = 3
+    figure_agreement: float = 0.5
 
 
 @dataclass(frozen=True)

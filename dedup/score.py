@@ -18,6 +18,7 @@ Relations (thresholds in :class:`dedup.config.ScoreConfig`): ``exact``, ``near_c
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -83,6 +84,19 @@ def shingle_set(tokens: Sequence[str], k: int) -> np.ndarray:
 def body_digest(tokens: Sequence[str]) -> str:
     """Digest of an article's token sequence: equal digests mean an exact copy."""
     return hashlib.sha1(" ".join(tokens).encode()).hexdigest()
+
+
+def figures(sentences: Sequence[str]) -> frozenset[str]:
+    """The distinct figures of an article ("4,200", "1.5"; "19-20" gives "19" and "20")."""
+    return frozenset(m for s in sentences for m in re.findall(_NUMBER_RE, s))
+
+
+def figures_disagree(a: frozenset[str], b: frozenset[str], cfg: ScoreConfig) -> bool:
+    """True when both articles carry at least ``figure_min`` figures and less than
+    ``figure_agreement`` of the smaller set is found in the other: templated reports
+    (earnings, prices, results) share their wording, not their figures."""
+    small = min(len(a), len(b))
+    return small >= cfg.figure_min and len(a & b) < cfg.figure_agreement * small
 
 
 def _title_jaccard(a: str, b: str) -> float:
@@ -164,6 +178,22 @@ def _number_agreement(na: sp.csr_matrix, nw: sp.csr_matrix) -> np.ndarray:
     return out
 
 
+def sentence_pair_similarity(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+    """The sentence-match similarity of each pair of sentences, as :func:`_coverage` uses it
+    (character n-gram TF-IDF cosine fitted on all the sentences, times number agreement)."""
+    flat = [s for pair in pairs for s in pair]
+    index = _SentenceIndex([flat], np.array([0]))
+    m, _, nums = index.rows(0)
+    a, b = m[0::2], m[1::2]
+    cos = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    na, nb = nums[0::2], nums[1::2]
+    inter = np.asarray(na.multiply(nb).sum(axis=1)).ravel()
+    smaller = np.minimum(np.asarray(na.sum(axis=1)).ravel(), np.asarray(nb.sum(axis=1)).ravel())
+    agree = np.where(smaller > 0, (inter / np.maximum(smaller, 1)) ** 2, 1.0)
+    out: np.ndarray = cos * agree
+    return out
+
+
 def _coverage(
     sa: sp.csr_matrix,
     wa: np.ndarray,
@@ -197,14 +227,20 @@ def decide_relation(
     short_template: bool,
     cfg: ScoreConfig,
     min_words: int,
+    other_figures: bool = False,
 ) -> str:
-    """The relation of one scored pair ("" when below every bar)."""
+    """The relation of one scored pair ("" when below every bar).
+
+    ``other_figures``: the two texts report different figures (:func:`figures_disagree`),
+    so below a near copy they are different reports told in the same words."""
     if short_template:
         return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
     if same_body:
         return "exact"
     if row["jaccard"] >= cfg.near_copy_jaccard:
         return "near_copy"
+    if other_figures:
+        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
     if max(row["containment_a_in_b"], row["containment_b_in_a"]) >= cfg.partial_copy_containment:
         return "partial_copy"
     if min_words >= cfg.rewrite_min_words and (
@@ -232,6 +268,7 @@ def score_pairs(
     sets = {r: shingle_set(inputs.tokens[r], k) for r in rows.tolist()}
     digests = {r: body_digest(inputs.tokens[r]) for r in rows.tolist()}
     nwords = {r: len(inputs.tokens[r]) for r in rows.tolist()}
+    figs = {r: figures(inputs.sentences[r]) for r in rows.tolist()}
     sent = _SentenceIndex(inputs.sentences, rows)
     sigs = inputs.signatures
     x = inputs.tfidf
@@ -262,7 +299,12 @@ def score_pairs(
             and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
         )
         rel = decide_relation(
-            row, digests[i] == digests[j] and nwords[i] > 0, short, cfg, min_words
+            row,
+            digests[i] == digests[j] and nwords[i] > 0,
+            short,
+            cfg,
+            min_words,
+            figures_disagree(figs[i], figs[j], cfg),
         )
         if rel or keep_unrelated:
             records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})

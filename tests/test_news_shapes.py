@@ -1,0 +1,196 @@
+"""The shapes real news takes, each with an invented fixture, through the whole pipeline."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dedup.config import Config
+from dedup.pipeline import RunResult, run_pipeline
+from tests.conftest import OTHER, REWRITE, WIRE
+
+FLOOD = [
+    "Officials in Marrow County opened a new flood barrier on Friday after two years of work.",
+    "The barrier cost 80 million crowns and protects 12,000 homes, the county engineer said.",
+    "Residents had campaigned for the project since the floods that swept the valley in 2019.",
+    "Engineer Tomas Varga said the steel gates could be raised in under forty minutes.",
+    "The national weather office expects heavy rain across the region later this month.",
+    "Opposition councillors questioned whether the budget overruns had been justified.",
+]
+ELECTION = [
+    "Voters in the republic of Ostria elected a new parliament on Sunday in a tight race.",
+    "The centre-left Alliance won 61 of 150 seats, according to the electoral commission.",
+    "Turnout reached 72 percent, the highest since the constitution was adopted in 1991.",
+    "Alliance leader Ida Brandt said she would begin coalition talks on Monday morning.",
+    "The governing Liberal bloc lost 19 seats and its leader conceded late on Sunday.",
+    "Markets in the capital opened higher on Monday as investors welcomed the result.",
+]
+
+
+def _run(texts: dict[str, str], titles: dict[str, str] | None = None) -> RunResult:
+    ids = list(texts)
+    frame = pd.DataFrame(
+        {
+            "id": ids,
+            "source": [f"site-{i}" for i in range(len(ids))],
+            "published_at": ["2026-03-03T08:00:00"] * len(ids),
+            "title": [(titles or {}).get(i, "") for i in ids],
+            "text": [texts[i] for i in ids],
+        }
+    )
+    return run_pipeline(frame, Config())
+
+
+def _cluster(res: RunResult) -> dict[str, str]:
+    return dict(zip(res.clusters["id"], res.clusters["cluster_id"], strict=True))
+
+
+def _relation(res: RunResult, a: str, b: str) -> str:
+    a, b = min(a, b), max(a, b)
+    p = res.pairs
+    hit = p[(p["id_a"] == a) & (p["id_b"] == b)]
+    return str(hit["relation"].iloc[0]) if len(hit) else ""
+
+
+def test_write_through_chain_is_one_story() -> None:
+    v1 = "\n".join(FLOOD[:3])
+    v2 = "\n".join(FLOOD[:5])
+    v3 = "\n".join([FLOOD[1], *FLOOD[3:]])  # new top, first paragraph dropped
+    res = _run({"v1": v1, "v2": v2, "v3": v3, "x": OTHER})
+    c = _cluster(res)
+    assert c["v1"] == c["v2"] == c["v3"] != c["x"]
+
+
+def test_teaser_page_joins_its_story() -> None:
+    teaser = FLOOD[0] + "\n" + FLOOD[1] + "\nRead the full story"
+    res = _run({"wire": "\n".join(FLOOD), "teaser": teaser, "x": OTHER})
+    c = _cluster(res)
+    assert c["teaser"] == c["wire"] != c["x"]
+
+
+def test_caption_only_page_is_not_a_version() -> None:
+    caption = "Workers stand on the new steel gates in Marrow County. Photo: Lena Holm"
+    res = _run({"wire": "\n".join(FLOOD), "caption": caption})
+    c = _cluster(res)
+    assert c["caption"] != c["wire"]
+    assert _relation(res, "wire", "caption") in ("", "related")
+
+
+def test_digest_page_never_chains_two_stories() -> None:
+    digest = "\n".join(["Morning briefing", *FLOOD[:4], *ELECTION[:4], "Sign up for more"])
+    res = _run(
+        {"flood": "\n".join(FLOOD), "vote": "\n".join(ELECTION), "digest": digest},
+    )
+    c = _cluster(res)
+    assert c["flood"] != c["vote"]
+    assert c["digest"] in (c["flood"], c["vote"])
+
+
+def test_live_page_with_many_stories_never_chains_them() -> None:
+    live = "\n".join([*ELECTION[:3], *FLOOD[:3], WIRE.split("\n")[0], WIRE.split("\n")[1]])
+    res = _run(
+        {
+            "flood": "\n".join(FLOOD),
+            "vote": "\n".join(ELECTION),
+            "port": WIRE,
+            "live": live,
+        }
+    )
+    c = _cluster(res)
+    assert len({c["flood"], c["vote"], c["port"]}) == 3
+
+
+def test_commentary_quoting_one_article_is_not_a_version() -> None:
+    commentary = "\n".join(
+        [
+            "Columnist Ada Voss on why the barrier debate misses the point.",
+            "Every generation of planners promises that the next wall will be the last one.",
+            "We were told so after the dyke of 1962 and again after the pumping station of 1988.",
+            "This week the county announced its new scheme in glowing terms:",
+            f'"{FLOOD[0]} {FLOOD[1]}"',
+            "What the announcement leaves out is who will maintain the gates in thirty years.",
+            "Maintenance budgets are the first to be cut when money is tight, as it always is.",
+            "Nor does it ask why new homes are still being approved on the lowest fields.",
+            "A barrier protects the houses behind it and moves the water onto someone else.",
+            "Until the county plans for the whole river, it will keep building walls.",
+        ]
+    )
+    res = _run({"wire": "\n".join(FLOOD), "column": commentary})
+    c = _cluster(res)
+    assert c["wire"] != c["column"]
+    assert _relation(res, "wire", "column") in ("", "related")
+
+
+def test_independent_articles_sharing_a_quote_are_related_not_versions() -> None:
+    quote = '"We have been patient for eighteen months," union leader Maria Okonkwo said.'
+    a = "\n".join(
+        [
+            "Hundreds of dock workers gathered at the gates of Portvale harbour before dawn.",
+            "Many had brought flasks of tea and folding chairs, expecting a long day.",
+            quote,
+            "Local shop owners said trade had already slowed as lorries stayed away.",
+            "Ferry passengers were told to expect delays of several hours on Wednesday.",
+        ]
+    )
+    b = "\n".join(
+        [
+            "The Portvale walkout is the first national port strike in a generation.",
+            "Analysts at Norrbank estimate that exports of timber and ore could fall sharply.",
+            quote,
+            "The transport ministry has so far refused to intervene in the wage dispute.",
+            "Previous stoppages in 1979 and 1994 each lasted more than a fortnight.",
+        ]
+    )
+    res = _run({"a": a, "b": b})
+    c = _cluster(res)
+    assert c["a"] != c["b"]
+    assert _relation(res, "a", "b") in ("", "related")
+
+
+def _earnings(company: str, shr: str, net: str, rev: str, prev: tuple[str, str, str]) -> str:
+    return (
+        f"{company} reported quarterly results on Tuesday.\n"
+        f"Shr {shr} cts vs {prev[0]} cts.\n"
+        f"Net {net} mln vs {prev[1]} mln.\n"
+        f"Revs {rev} mln vs {prev[2]} mln.\n"
+        "The company said results were in line with its outlook for the year and that it "
+        "expected to maintain its dividend at the current level.\n"
+        "It will publish its annual report in the second half of next month."
+    )
+
+
+def test_templated_earnings_reports_are_different_stories() -> None:
+    texts = {
+        "e1": _earnings("Halvard Mills Inc", "41", "12.6", "310.2", ("38", "11.9", "298.7")),
+        "e2": _earnings("Halvard Mills Inc", "17", "4.1", "88.3", ("22", "5.6", "91.0")),
+        "e3": _earnings("Halvard Mills Inc", "93", "57.0", "702.5", ("85", "51.2", "655.1")),
+    }
+    res = _run(texts, {"e1": "HALVARD Q1", "e2": "ORSK Q1", "e3": "TEMBE Q1"})
+    c = _cluster(res)
+    assert len(set(c.values())) == 3
+
+
+def _result(home: str, away: str, score: str, scorer: str, minute: str) -> str:
+    return (
+        f"{home} beat {away} {score} in the league on Saturday.\n"
+        f"{scorer} scored the winning goal in the {minute}th minute after a corner kick.\n"
+        "The home side move up to third place in the table with eleven games to play.\n"
+        "Attendance at the ground was reported as a sell-out for the first time this season."
+    )
+
+
+def test_templated_sports_results_are_different_stories() -> None:
+    texts = {
+        "r1": _result("Harwick", "Elsby", "2-1", "Jon Marek", "78"),
+        "r2": _result("Tarnby", "Quill", "3-0", "Aled Price", "12"),
+        "r3": _result("Osterholm", "Varde", "1-0", "Sami Lund", "55"),
+    }
+    res = _run(texts)
+    c = _cluster(res)
+    assert len(set(c.values())) == 3
+
+
+def test_rewrite_of_the_wire_joins_it() -> None:
+    res = _run({"wire": WIRE, "rewrite": REWRITE, "x": OTHER})
+    c = _cluster(res)
+    assert c["wire"] == c["rewrite"] != c["x"]
+    assert _relation(res, "wire", "rewrite") == "rewrite"

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from dedup.html_report import render_html
 from dedup.pipeline import ARTICLE_COLUMNS, CLUSTER_COLUMNS, RunResult
 from dedup.score import PAIR_COLUMNS
 
@@ -81,9 +82,12 @@ def write_report(
     rejects: pd.DataFrame | None = None,
     extra_columns: Iterable[str] = (),
     manifest: dict[str, Any] | None = None,
+    html: bool = False,
+    sentence_match: float = 0.35,
 ) -> list[Path]:
     """Write ``articles.csv``, ``pairs.csv``, ``clusters.csv``, ``run.json`` (and
-    ``rejects.csv`` when rows were rejected) into ``out_dir``; returns the paths written."""
+    ``rejects.csv`` when rows were rejected, ``report.html`` when ``html``) into ``out_dir``;
+    returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -101,6 +105,8 @@ def write_report(
         put("rejects.csv", frame_to_csv(rej))
     elif stale.exists():
         stale.unlink()
+    if html:
+        put("report.html", render_html(result, sentence_match))
     if manifest is not None:
         put("run.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     return written

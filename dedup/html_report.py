@@ -61,31 +61,57 @@ def _text_html(sentences: Sequence[str], alignment: Sequence[SentenceAlignment])
     return " ".join(parts)
 
 
+def side_by_side_html(
+    id_a: str,
+    sentences_a: Sequence[str],
+    id_b: str,
+    sentences_b: Sequence[str],
+    sentence_match: float = 0.35,
+    label_a: str = "",
+    label_b: str = "",
+    with_style: bool = False,
+) -> str:
+    """Two versions side by side, shared sentences in ``<mark>`` (an HTML fragment; with
+    ``with_style`` it carries its own ``<style>``, e.g. for a notebook)."""
+    al_a, al_b = align_sentences(sentences_a, sentences_b, sentence_match)
+    out = [f"<style>{_STYLE}</style>"] if with_style else []
+    out.append('<div class="side">')
+    for art_id, label, sents, al in (
+        (id_a, label_a, sentences_a, al_a),
+        (id_b, label_b, sentences_b, al_b),
+    ):
+        shared = sum(1 for x in al if x.kind != "only")
+        extra = f" &middot; {_e(label)}" if label else ""
+        out.append(
+            f'<div class="text"><h4>{_e(art_id)}{extra}'
+            f" &middot; {shared} of {len(sents)} sentences shared</h4>"
+            f"<p>{_text_html(sents, al)}</p></div>"
+        )
+    out.append("</div>")
+    return "".join(out)
+
+
 def _pair_html(
     row: pd.Series, info: dict[str, dict[str, object]], sentence_match: float
 ) -> list[str]:
     a, b = str(row["id_a"]), str(row["id_b"])
-    sa = list(info[a]["sentences"])  # type: ignore[call-overload]
-    sb = list(info[b]["sentences"])  # type: ignore[call-overload]
-    al_a, al_b = align_sentences(sa, sb, sentence_match)
     head = "".join(f"<th>{_e(c)}</th>" for c in PAIR_COLUMNS[3:])
     cells = "".join(f"<td>{float(row[c]):.4f}</td>" for c in PAIR_COLUMNS[3:])
-    scores = f"<tr>{head}</tr><tr>{cells}</tr>"
-    out = [
+    return [
         '<div class="pair">',
         f"<h3>{_e(a)} &harr; {_e(b)}: {_e(row['relation'])}</h3>",
-        f'<table class="scores">{scores}</table>',
-        '<div class="side">',
+        f'<table class="scores"><tr>{head}</tr><tr>{cells}</tr></table>',
+        side_by_side_html(
+            a,
+            info[a]["sentences"],  # type: ignore[arg-type]
+            b,
+            info[b]["sentences"],  # type: ignore[arg-type]
+            sentence_match,
+            label_a=str(info[a]["source"]),
+            label_b=str(info[b]["source"]),
+        ),
+        "</div>",
     ]
-    for art_id, sents, al in ((a, sa, al_a), (b, sb, al_b)):
-        shared = sum(1 for x in al if x.kind != "only")
-        out.append(
-            f'<div class="text"><h4>{_e(art_id)} &middot; {_e(info[art_id]["source"])}'
-            f" &middot; {shared} of {len(sents)} sentences shared</h4>"
-            f"<p>{_text_html(sents, al)}</p></div>"
-        )
-    out.append("</div></div>")
-    return out
 
 
 def render_html(result: RunResult, sentence_match: float = 0.35, title: str = "") -> str:

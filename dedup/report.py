@@ -71,7 +71,7 @@ def articles_frame(result: RunResult, extra_columns: Iterable[str] = ()) -> pd.D
     """``articles.csv`` rows: the contract columns, then the carried-through columns."""
     extra = [c for c in extra_columns if c in result.articles.columns]
     df = result.articles[list(ARTICLE_COLUMNS) + extra]
-    df = _neutralise(df, ["source", "title", *extra])
+    df = _neutralise(df, ["source", "published_at", "title", *extra])
     return df.sort_values("id", kind="stable").reset_index(drop=True)
 
 
@@ -101,7 +101,7 @@ def write_report(
     put("clusters.csv", frame_to_csv(result.clusters[list(CLUSTER_COLUMNS)]))
     stale = out / "rejects.csv"
     if rejects is not None and len(rejects):
-        rej = rejects.sort_values(["file", "row"], kind="stable")
+        rej = _neutralise(rejects.sort_values(["file", "row"], kind="stable"), ["file", "reason"])
         put("rejects.csv", frame_to_csv(rej))
     elif stale.exists():
         stale.unlink()

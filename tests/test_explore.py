@@ -94,7 +94,7 @@ def test_align_empty_side() -> None:
 
 def test_compare_versions_added_and_cut() -> None:
     a = split_sentences(WIRE)
-    b = split_sentences(REWRITE)[:3] + ["A brand new closing line about ferries and fog."]
+    b = [*split_sentences(REWRITE)[:3], "A brand new closing line about ferries and fog."]
     comp = ex.compare_versions(a, b)
     assert "A brand new closing line about ferries and fog." in comp.added
     assert any("Elsby" in s for s in comp.cut)

@@ -33,10 +33,14 @@ def neutralise_cell(value: str) -> str:
 
 
 def _neutralise(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """Neutralise free-text columns, and turn carriage returns inside them into ``\n``:
+    Python 3.11's CSV writer leaves a field with a lone ``\r`` unquoted when rows end with
+    ``\n``, which would split the row for every reader."""
     out = df.copy()
     for col in columns:
         if col in out.columns:
-            out[col] = out[col].fillna("").astype(str).map(neutralise_cell)
+            text = out[col].fillna("").astype(str).map(neutralise_cell)
+            out[col] = text.str.replace("\r\n", "\n").str.replace("\r", "\n")
     return out
 
 

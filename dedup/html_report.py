@@ -114,6 +114,21 @@ def _pair_html(
     ]
 
 
+def _canonical_first(pairs: pd.DataFrame, canon: str) -> pd.DataFrame:
+    """Pairs with the canonical version first, and the canonical on the left (a)."""
+    out = pairs.copy()
+    swap = (out["id_b"] == canon).to_numpy()
+    for x, y in (
+        ("id_a", "id_b"),
+        ("containment_a_in_b", "containment_b_in_a"),
+        ("coverage_a_in_b", "coverage_b_in_a"),
+    ):
+        out.loc[swap, [x, y]] = out.loc[swap, [y, x]].to_numpy()
+    out["_canon"] = out["id_a"] != canon
+    out = out.sort_values(["_canon", "id_a", "id_b"], kind="stable")
+    return out.drop(columns="_canon")
+
+
 def render_html(result: RunResult, sentence_match: float = 0.35, title: str = "") -> str:
     """The whole page as a string (deterministic for the same result)."""
     arts = result.articles
@@ -179,7 +194,7 @@ def render_html(result: RunResult, sentence_match: float = 0.35, title: str = ""
             f"{rows}</table>"
         )
         ids = set(members["id"].astype(str))
-        cp = in_cluster[in_cluster["id_a"].isin(ids)]
+        cp = _canonical_first(in_cluster[in_cluster["id_a"].isin(ids)], canon)
         for _, row in cp.head(MAX_PAIRS_PER_CLUSTER).iterrows():
             body.extend(_pair_html(row, info, sentence_match))
         if len(cp) > MAX_PAIRS_PER_CLUSTER:

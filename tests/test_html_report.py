@@ -62,6 +62,9 @@ def test_clusters_pairs_and_highlights(hostile_run: Path) -> None:
     assert page.count('<div class="pair">') == 3  # w1-w2, w1-r1, w2-r1
     assert '<mark class="verbatim"' in page and '<mark class="reworded"' in page
     assert "Story 1: Port strike" in page
+    # the canonical version (w1, earliest) is on the left of its pairs, which come first
+    heads = re.findall(r"<h3>(\w+) &harr; (\w+)", page)
+    assert heads == [("w1", "r1"), ("w1", "w2"), ("r1", "w2")]
 
 
 def test_same_input_same_page(hostile_run: Path, tmp_path: Path) -> None:

@@ -47,6 +47,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="log stage timings to stderr")
 
 
+def _add_html(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write report.html: clusters and versions side by side, shared "
+        "passages highlighted (self-contained, no scripts)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="newsdedup",
@@ -66,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("inputs", nargs="+", metavar="INPUT")
     run.add_argument("--out", required=True, metavar="DIR", help="output folder")
     _add_common(run)
+    _add_html(run)
 
     demo = sub.add_parser(
         "demo",
@@ -74,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", required=True, metavar="DIR", help="output folder")
     _add_common(demo)
+    _add_html(demo)
 
     ev = sub.add_parser(
         "eval",
@@ -110,7 +121,9 @@ def _progress(args: argparse.Namespace) -> bool:
 
 def _cmd_run(args: argparse.Namespace, inputs: Sequence[str]) -> int:
     config = _config_from_args(args)
-    out = run_files(inputs, args.out, config, progress=_progress(args))
+    out = run_files(
+        inputs, args.out, config, progress=_progress(args), html=getattr(args, "html", False)
+    )
     c = out.manifest["counts"]
     print(
         f"{c['accepted']} articles ({c['rejected']} rejected), {c['clusters']} clusters "

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from dedup.html_report import render_html
 from dedup.pipeline import ARTICLE_COLUMNS, CLUSTER_COLUMNS, RunResult
 from dedup.score import PAIR_COLUMNS
 
@@ -32,10 +33,14 @@ def neutralise_cell(value: str) -> str:
 
 
 def _neutralise(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """Neutralise free-text columns, and turn carriage returns inside them into ``\n``:
+    Python 3.11's CSV writer leaves a field with a lone ``\r`` unquoted when rows end with
+    ``\n``, which would split the row for every reader."""
     out = df.copy()
     for col in columns:
         if col in out.columns:
-            out[col] = out[col].fillna("").astype(str).map(neutralise_cell)
+            text = out[col].fillna("").astype(str).map(neutralise_cell)
+            out[col] = text.str.replace("\r\n", "\n").str.replace("\r", "\n")
     return out
 
 
@@ -70,7 +75,7 @@ def articles_frame(result: RunResult, extra_columns: Iterable[str] = ()) -> pd.D
     """``articles.csv`` rows: the contract columns, then the carried-through columns."""
     extra = [c for c in extra_columns if c in result.articles.columns]
     df = result.articles[list(ARTICLE_COLUMNS) + extra]
-    df = _neutralise(df, ["source", "title", *extra])
+    df = _neutralise(df, ["source", "published_at", "title", *extra])
     return df.sort_values("id", kind="stable").reset_index(drop=True)
 
 
@@ -81,9 +86,12 @@ def write_report(
     rejects: pd.DataFrame | None = None,
     extra_columns: Iterable[str] = (),
     manifest: dict[str, Any] | None = None,
+    html: bool = False,
+    sentence_match: float = 0.35,
 ) -> list[Path]:
     """Write ``articles.csv``, ``pairs.csv``, ``clusters.csv``, ``run.json`` (and
-    ``rejects.csv`` when rows were rejected) into ``out_dir``; returns the paths written."""
+    ``rejects.csv`` when rows were rejected, ``report.html`` when ``html``) into ``out_dir``;
+    returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -97,10 +105,12 @@ def write_report(
     put("clusters.csv", frame_to_csv(result.clusters[list(CLUSTER_COLUMNS)]))
     stale = out / "rejects.csv"
     if rejects is not None and len(rejects):
-        rej = rejects.sort_values(["file", "row"], kind="stable")
+        rej = _neutralise(rejects.sort_values(["file", "row"], kind="stable"), ["file", "reason"])
         put("rejects.csv", frame_to_csv(rej))
     elif stale.exists():
         stale.unlink()
+    if html:
+        put("report.html", render_html(result, sentence_match))
     if manifest is not None:
         put("run.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     return written

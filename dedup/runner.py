@@ -67,9 +67,14 @@ def build_manifest(config: Config, ingest: IngestResult, result: RunResult) -> d
 
 
 def run_files(
-    inputs: Sequence[str | Path], out_dir: str | Path | None, config: Config, progress: bool = False
+    inputs: Sequence[str | Path],
+    out_dir: str | Path | None,
+    config: Config,
+    progress: bool = False,
+    html: bool = False,
 ) -> RunOutput:
-    """Read ``inputs``, run the pipeline and (when ``out_dir`` is given) write the reports."""
+    """Read ``inputs``, run the pipeline and (when ``out_dir`` is given) write the reports
+    (and ``report.html`` when ``html``)."""
     ingest = read_articles(inputs, config.input)
     result = run_pipeline(ingest.articles, config, progress=progress)
     manifest = build_manifest(config, ingest, result)
@@ -81,5 +86,7 @@ def run_files(
             rejects=ingest.rejects,
             extra_columns=ingest.extra_columns,
             manifest=manifest,
+            html=html,
+            sentence_match=config.score.sentence_match,
         )
     return RunOutput(ingest, result, manifest, written)

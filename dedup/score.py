@@ -315,3 +315,62 @@ def score_pairs(
         progress(len(pairs) % 256)
     table = pd.DataFrame.from_records(records, columns=cols)
     return ScoredPairs(table, hits)
+
+
+@dataclass(frozen=True)
+class SentenceAlignment:
+    """How one sentence of an article fares in another article.
+
+    ``match`` is the index of the other article's best-matching sentence (the first of two
+    when the best match is two adjacent sentences, then ``match_span`` is 2), -1 when none
+    reaches the bar; ``kind`` is ``verbatim`` (the same words), ``reworded`` (a close match
+    with other words) or ``only`` (found only in this article).
+    """
+
+    index: int
+    match: int
+    match_span: int
+    similarity: float
+    kind: str
+
+
+def align_sentences(
+    sentences_a: Sequence[str], sentences_b: Sequence[str], threshold: float = 0.35
+) -> tuple[list[SentenceAlignment], list[SentenceAlignment]]:
+    """Align the sentences of two articles with the scorer's own machinery (character
+    n-gram TF-IDF cosine, one sentence or two adjacent ones, times number agreement).
+
+    Returns one :class:`SentenceAlignment` per sentence of a (matched in b) and per
+    sentence of b (matched in a). ``threshold`` is ``[score] sentence_match``.
+    """
+    index = _SentenceIndex([list(sentences_a), list(sentences_b)], np.array([0, 1]))
+
+    def one_way(
+        src: int, dst: int, own: Sequence[str], other: Sequence[str]
+    ) -> list[SentenceAlignment]:
+        sa, _, na = index.rows(src)
+        sb, _, nb_ = index.rows(dst)
+        if sa.shape[0] == 0:
+            return []
+        if sb.shape[0] == 0:
+            return [SentenceAlignment(k, -1, 0, 0.0, "only") for k in range(sa.shape[0])]
+        wins, wnums, first = _windows(sb, nb_)
+        sims = (sa @ wins.T).toarray() * _number_agreement(na, wnums)
+        out: list[SentenceAlignment] = []
+        n_b = sb.shape[0]
+        for k in range(sa.shape[0]):
+            w = int(sims[k].argmax())
+            sim = float(min(1.0, sims[k, w]))
+            if sim < threshold:
+                out.append(SentenceAlignment(k, -1, 0, round(sim, 4), "only"))
+                continue
+            start, span = int(first[w]), 2 if w >= n_b else 1
+            same = tokenize(own[k]) == tokenize(" ".join(other[start : start + span]))
+            kind = "verbatim" if same else "reworded"
+            out.append(SentenceAlignment(k, start, span, round(sim, 4), kind))
+        return out
+
+    return (
+        one_way(0, 1, sentences_a, sentences_b),
+        one_way(1, 0, sentences_b, sentences_a),
+    )

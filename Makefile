@@ -6,7 +6,7 @@ VENV ?= .venv
 DEV_VENV ?= .venv-dev
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test lint typecheck pytest clean
+.PHONY: demo test lint typecheck pytest clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ pytest: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/python -m pytest
 
 test: lint typecheck pytest
+
+bench: $(DEV_VENV)/.installed
+	$(DEV_VENV)/bin/python benchmarks/bench_kernels.py --n 20000
+	$(DEV_VENV)/bin/python benchmarks/bench_speed.py --n 20000
 
 clean:
 	rm -rf $(VENV) $(DEV_VENV) $(DEMO_OUT) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

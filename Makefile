@@ -7,7 +7,7 @@ DEV_VENV ?= .venv-dev
 DEMO_OUT ?= demo-out
 LINT_PATHS := $(wildcard dedup jobs tests benchmarks)
 
-.PHONY: demo test lint typecheck pytest clean quality
+.PHONY: demo test lint typecheck pytest clean quality bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ pytest: $(DEV_VENV)/.installed
 	$(DEV_VENV)/bin/python -m pytest
 
 test: lint typecheck pytest
+
+bench: $(DEV_VENV)/.installed
+	$(DEV_VENV)/bin/python benchmarks/bench_kernels.py --n 20000
+	$(DEV_VENV)/bin/python benchmarks/bench_speed.py --n 20000
 
 clean:
 	rm -rf $(VENV) $(DEV_VENV) $(DEMO_OUT) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -19,6 +19,36 @@ from dedup.config import CandidateConfig
 from dedup.lsh import lsh_candidate_pairs, optimal_bands
 
 _BLOCK_ROWS = 2048
+_HEAVY_TERMS = 32
+"""Terms per article used to look for neighbours: its heaviest TF-IDF weights. Terms shared
+by most of a time window carry little weight, and multiplying them makes the blocked product
+nearly dense (all pairs); the cosine of every pair found is then computed exactly."""
+
+
+def heaviest_terms(x: sp.csr_matrix, m: int) -> sp.csr_matrix:
+    """``x`` keeping only the ``m`` largest entries of each row (ties: lower column first)."""
+    x = sp.csr_matrix(x)
+    counts = np.diff(x.indptr)
+    if counts.size == 0 or counts.max() <= m:
+        return x
+    row = np.repeat(np.arange(x.shape[0]), counts)
+    order = np.lexsort((x.indices, -x.data, row))
+    rank = np.arange(order.size) - np.repeat(x.indptr[:-1], counts)
+    keep = np.sort(order[rank < m])
+    out = sp.csr_matrix(
+        (x.data[keep], x.indices[keep], np.r_[0, np.cumsum(np.minimum(counts, m))]),
+        shape=x.shape,
+    )
+    return out
+
+
+def pair_cosines(x: sp.csr_matrix, pairs: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """Exact dot products of the rows of each pair (cosines for L2-normalised rows)."""
+    out = np.empty(len(pairs), dtype=np.float64)
+    for s in range(0, len(pairs), chunk):
+        p = pairs[s : s + chunk]
+        out[s : s + chunk] = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
+    return out
 
 
 def _canonical(pairs: np.ndarray) -> np.ndarray:
@@ -51,6 +81,20 @@ def copy_candidates(signatures: np.ndarray, cfg: CandidateConfig) -> np.ndarray:
     return _canonical(lsh_candidate_pairs(signatures, bands, rows, max_bucket=cfg.max_bucket))
 
 
+def _top_k_per_row(
+    r: np.ndarray, c: np.ndarray, v: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` highest-scoring ``(r, c)`` of each row ``r`` (ties: smaller ``c`` first)."""
+    if r.size == 0:
+        return r, c
+    idx = np.lexsort((c, -v, r))
+    r, c = r[idx], c[idx]
+    first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+    rank = np.arange(r.size) - np.repeat(first, np.diff(np.r_[first, r.size]))
+    sel = rank < k
+    return r[sel], c[sel]
+
+
 def tfidf_candidates(
     tfidf: sp.csr_matrix,
     times: np.ndarray,
@@ -60,7 +104,9 @@ def tfidf_candidates(
     """Top-k TF-IDF neighbours with cosine >= ``tfidf_min_cosine`` inside the time window.
 
     Rows are sorted by time; each block of rows is multiplied only with the rows published
-    within the window of the block, so the cost grows with the corpus, not its square.
+    within the window of the block, so the cost grows with the corpus, not its square. The
+    product looks for neighbours through each article's heaviest terms only
+    (:func:`heaviest_terms`); the cosine of every pair it finds is computed exactly.
     """
     n = tfidf.shape[0]
     if n < 2 or tfidf.shape[1] == 0:
@@ -69,7 +115,7 @@ def tfidf_candidates(
     order = np.argsort(np.where(known, times, np.inf), kind="stable")
     t_sorted = times[order]
     n_known = int(known.sum())
-    x = tfidf[order].tocsr()
+    x = heaviest_terms(tfidf[order].tocsr(), _HEAVY_TERMS)
     xt = x.T.tocsr()
     window = cfg.window_days * 86400.0
     out: list[np.ndarray] = []
@@ -82,20 +128,16 @@ def tfidf_candidates(
         else:
             cols = np.arange(n)
         block = (x[start:stop] @ xt[:, cols]).tocoo()
-        mask = block.data >= cfg.tfidf_min_cosine
-        r = block.row[mask] + start
-        c = cols[block.col[mask]]
-        v = block.data[mask]
+        r = block.row.astype(np.int64) + start
+        c = cols[block.col]
         keep = r < c
-        r, c, v = r[keep], c[keep], v[keep]
+        # shortlist by the heavy-term score (a lower bound of the cosine), then exact
+        r, c = _top_k_per_row(r[keep], c[keep], block.data[keep], 2 * cfg.tfidf_top_k)
+        v = pair_cosines(tfidf, np.stack([order[r], order[c]], axis=1)) if r.size else r
+        keep = v >= cfg.tfidf_min_cosine
+        r, c = _top_k_per_row(r[keep], c[keep], v[keep], cfg.tfidf_top_k)
         if r.size:
-            # top-k per row: sort by (row, -score), keep the first k of each row
-            idx = np.lexsort((-v, r))
-            r, c = r[idx], c[idx]
-            first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
-            rank = np.arange(r.size) - np.repeat(first, np.diff(np.r_[first, r.size]))
-            sel = rank < cfg.tfidf_top_k
-            out.append(np.stack([order[r[sel]], order[c[sel]]], axis=1))
+            out.append(np.stack([order[r], order[c]], axis=1))
         if progress is not None:
             progress(stop - start)
     pairs = _canonical(np.concatenate(out)) if out else np.empty((0, 2), dtype=np.int64)

@@ -98,7 +98,10 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
     with st.stage("fingerprint"):
         tokens = [tokenize(b) for b in table["body"]]
         with st.bar(len(tokens), "fingerprint") as bar:
-            fps = fingerprint(tokens, config.fingerprint, config.candidates, bar.update)
+            # minhash_signatures reports the number done so far, tqdm wants increments
+            fps = fingerprint(
+                tokens, config.fingerprint, config.candidates, lambda done: bar.update(done - bar.n)
+            )
     times = parse_times(table["published_at"])
     with st.stage("candidates"):
         with st.bar(len(tokens), "candidates") as bar:

@@ -62,7 +62,7 @@ def tokenize(text: str) -> list[str]:
 
 def count_words(text: str) -> int:
     """Number of ``\\w+`` tokens."""
-    return sum(1 for _ in _WORD_RE.finditer(text))
+    return len(_WORD_RE.findall(text))
 
 
 def looks_like_html(text: str) -> bool:
@@ -115,9 +115,12 @@ def normalize_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n").replace("\x0b", "\n").replace("\x0c", "\n")
     text = _SEPARATOR_RE.sub("\n", text)
-    text = "".join(
-        ch for ch in text if ch == "\n" or ch == "\t" or unicodedata.category(ch)[0] != "C"
-    )
+    if not text.replace("\n", "").replace("\t", "").isprintable():
+        # str.isprintable() is False for every category C character (and some spaces), so
+        # the per-character filter runs only on the rare text that may hold one.
+        text = "".join(
+            ch for ch in text if ch == "\n" or ch == "\t" or unicodedata.category(ch)[0] != "C"
+        )
     text = _SPACE_RE.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)

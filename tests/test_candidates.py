@@ -71,3 +71,32 @@ def test_pairs_canonical_unique_and_match_dense_reference(
         if dense[i, j] >= 0.3 and abs(times[i] - times[j]) <= 5 * DAY
     }
     assert {tuple(p) for p in pairs.tolist()} == expected
+
+
+def test_heaviest_terms_keeps_the_largest_entries_of_each_row() -> None:
+    import scipy.sparse as sp
+
+    from dedup.candidates import heaviest_terms
+
+    x = sp.random(40, 60, density=0.3, format="csr", random_state=4, dtype=np.float64)
+    h = heaviest_terms(x, 5)
+    dense, hd = x.toarray(), h.toarray()
+    for r in range(40):
+        nz = np.flatnonzero(dense[r])
+        want = sorted(nz[np.lexsort((nz, -dense[r, nz]))][:5].tolist())
+        assert np.flatnonzero(hd[r]).tolist() == want
+        assert np.allclose(hd[r, want], dense[r, want])
+
+
+def test_pair_cosines_equal_dense_dot_products() -> None:
+    import scipy.sparse as sp
+
+    from dedup.candidates import pair_cosines
+
+    x = sp.random(30, 20, density=0.4, format="csr", random_state=5, dtype=np.float64)
+    pairs = np.array([[0, 1], [2, 29], [5, 5], [7, 3]])
+    d = x.toarray()
+    want = [float(d[a] @ d[b]) for a, b in pairs]
+    got = pair_cosines(x, pairs, chunk=3)
+    assert got.shape == (4,)
+    assert np.allclose(got, want)

@@ -57,3 +57,27 @@ def test_split_sentences_splits_lines() -> None:
         "A headline",
         "The body starts here.",
     ]
+
+
+def _slow_normalize(text: str) -> str:
+    import unicodedata
+
+    from dedup import textnorm as tn
+
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = text.replace("\u2029", "\n").replace("\x0b", "\n").replace("\x0c", "\n")
+    text = tn._SEPARATOR_RE.sub("\n", text)
+    text = "".join(
+        ch for ch in text if ch == "\n" or ch == "\t" or unicodedata.category(ch)[0] != "C"
+    )
+    text = tn._SPACE_RE.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return tn._MANY_NEWLINES.sub("\n\n", text).strip()
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab c\n\t.\u00a0\u200b\x00\x07\ufeff\u2028é\u0301-#")))
+)
+def test_normalize_text_fast_path_matches_the_character_filter(text: str) -> None:
+    assert normalize_text(text) == _slow_normalize(text)

@@ -22,7 +22,28 @@ from dedup.incremental import assign_stable_ids
 from dedup.state import SCHEMA_VERSION, StateStore
 
 ROOT = Path(__file__).resolve().parents[1]
-_SYLLABLES = "ka lo mi ne ru ta vo si pe du ga le mo ni ra te bu so fa ze".split()
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "ta",
+    "vo",
+    "si",
+    "pe",
+    "du",
+    "ga",
+    "le",
+    "mo",
+    "ni",
+    "ra",
+    "te",
+    "bu",
+    "so",
+    "fa",
+    "ze",
+]
 _WORDS = [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES]  # 8,000 words
 
 

@@ -215,7 +215,7 @@ def run_incremental(
         "pruned": n_prunable,
     }
     crash_point("planned")
-    if len(fresh) == 0 and n_prunable == 0 and last is not None and last[1] == chash:
+    if len(fresh) == 0 and n_prunable == 0 and (last is None or last[1] == chash):
         run_id = store.log_run(record)
         log.info("run %d: nothing new; the store is unchanged", run_id)
         return _from_view(store, window_start, run_id, False, counts, {}, {})

@@ -141,43 +141,36 @@ def build_store(path: Path, n: int, days: float, num_perm: int = 128) -> float:
     return time.perf_counter() - t0
 
 
-def timed_run(new_csv: Path, store: Path, out: Path, config: Path) -> dict[str, object]:
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dedup",
-            "run",
-            str(new_csv),
-            "--state",
-            str(store),
-            "--out",
-            str(out),
-            "--config",
-            str(config),
-            "--no-progress",
-            "-v",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+# A small parent for each timed run: on Linux a child's peak RSS starts from its parent's RSS
+# at fork, so the run is started from this fresh, small interpreter, not from the benchmark.
+_WRAPPER = (
+    "import json,resource,subprocess,sys,time;t=time.perf_counter();"
+    "p=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True);"
+    "print(json.dumps({'rc':p.returncode,'wall':time.perf_counter()-t,'err':p.stderr,"
+    "'peak_kib':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
+)
+
+
+def timed_run(inputs: list[Path], out: Path, extra: list[str]) -> dict[str, object]:
+    """Run ``newsdedup run`` in a child; wall time, peak RSS, stage timings."""
+    cmd = [sys.executable, "-m", "dedup", "run", *map(str, inputs), "--out", str(out)]
+    cmd += [*extra, "--no-progress", "-v"]
+    proc = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *cmd], cwd=ROOT, capture_output=True, text=True
     )
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"run failed ({code}): {err[-2000:]}")
+    res = json.loads(proc.stdout)
+    if res["rc"] != 0:
+        raise SystemExit(f"run failed ({res['rc']}): {res['err'][-2000:]}")
     manifest = json.loads((out / "run.json").read_text())
+    stages = manifest["timings_seconds"]
     return {
-        "wall_seconds": round(wall, 2),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
-        "stage_timings": manifest["timings_seconds"],
+        "wall_seconds": round(res["wall"], 2),
+        "pipeline_seconds": round(sum(stages.values()), 2),
+        "outside_pipeline_seconds": round(res["wall"] - sum(stages.values()), 2),
+        "peak_rss_mib": round(res["peak_kib"] / 1024, 1),
+        "stage_timings": stages,
         "state": manifest["counts"].get("state"),
-        "summary": err.strip().splitlines()[-2:],
+        "summary": res["err"].strip().splitlines()[-2:],
     }
 
 
@@ -188,16 +181,21 @@ def main() -> int:
     ap.add_argument("--days", type=float, default=365.0, help="days the store spans")
     ap.add_argument("--window-days", type=float, default=7.0)
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "state")
+    ap.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--baseline", action="store_true", help="also time a run without --state")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     base = a.work / f"store-{a.stored}-{a.days:g}d.db"
-    if not base.exists():
+    if a.build_only:
         tmp = base.with_suffix(".building")
         tmp.unlink(missing_ok=True)
         seconds = build_store(tmp, a.stored, a.days)
         tmp.replace(base)
         Path(str(tmp) + ".lock").unlink(missing_ok=True)
         print(f"built {base.name} in {seconds:.1f}s ({base.stat().st_size / 2**20:.0f} MiB)")
+        return 0
+    if not base.exists():  # built in a child, so this process stays small
+        subprocess.run([sys.executable, __file__, *sys.argv[1:], "--build-only"], check=True)
     store = a.work / "store-under-test.db"
     subprocess.run(["cp", "--reflink=auto", str(base), str(store)], check=True)
     new, _ = make_articles(a.new, a.days - 1.0, 1.0, seed=7, prefix="n")
@@ -207,8 +205,10 @@ def main() -> int:
     config.write_text(
         f"[state]\nwindow_days = {a.window_days}\nretention_days = {max(a.days, a.window_days) + 30}\n"
     )
-    first = timed_run(new_csv, store, a.work / "out-run", config)
-    again = timed_run(new_csv, store, a.work / "out-rerun", config)
+    state = ["--state", str(store), "--config", str(config)]
+    first = timed_run([new_csv], a.work / "out-run", state)
+    again = timed_run([new_csv], a.work / "out-rerun", state)
+    baseline = timed_run([new_csv], a.work / "out-plain", []) if a.baseline else None
     report = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "stored": a.stored,
@@ -218,6 +218,7 @@ def main() -> int:
         "store_mib": round(store.stat().st_size / 2**20, 1),
         "run": first,
         "rerun_same_input": again,
+        "baseline_without_state": baseline,
     }
     print(json.dumps(report, indent=2))
     (a.work / "report.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +44,19 @@ STATUS_COLUMN = "cluster_status"
 STATUSES = ("new", "grown", "merged", "split", "unchanged")
 _DAY = 86400.0
 _INPUT_FIELDS = ("id", "source", "published_at", "title", "url", "text")
+
+
+class _Clock:
+    """Seconds spent in the store's reads and writes, for ``run.json`` timings."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 4)
 
 
 @dataclass
@@ -162,6 +177,7 @@ def run_incremental(
     """Compare ``incoming`` articles with the stored window, save the run in one
     transaction and return the cumulative view of the window."""
     sc = config.state
+    clock = _Clock()
     times = parse_times(incoming["published_at"]) if len(incoming) else np.empty(0)
     known = times[~np.isnan(times)]
     if known.size:
@@ -184,7 +200,9 @@ def run_incremental(
         )
     ]
     inc["window_ts"] = np.where(np.isnan(times), reference, times) if len(inc) else []
-    stored = store.content_hashes(inc["id"].tolist())
+    with clock("state_lookup"):
+        stored = store.content_hashes(inc["id"].tolist())
+        n_prunable = store.count_prunable(prune_before)
     is_new = ~inc["id"].isin(list(stored))
     is_updated = ~is_new & np.array(
         [
@@ -194,7 +212,6 @@ def run_incremental(
         dtype=bool,
     )
     fresh = inc[is_new | is_updated]
-    n_prunable = store.count_prunable(prune_before)
     chash = config_hash(config)
     last = store.last_changing_run()
     record = RunRecord(
@@ -218,9 +235,10 @@ def run_incremental(
     if len(fresh) == 0 and n_prunable == 0 and (last is None or last[1] == chash):
         run_id = store.log_run(record)
         log.info("run %d: nothing new; the store is unchanged", run_id)
-        return _from_view(store, window_start, run_id, False, counts, {}, {})
+        return _from_view(store, window_start, run_id, False, counts, {}, clock.timings)
 
-    window = store.load_window(window_start)
+    with clock("state_load"):
+        window = store.load_window(window_start)
     crash_point("loaded")
     window = window[~window["id"].isin(fresh["id"])]
     stored_cluster = dict(zip(window["id"], window["cluster_id"], strict=True))
@@ -274,14 +292,14 @@ def run_incremental(
         pairs=result.pairs,
         prune_before_ts=prune_before if n_prunable else None,
     )
-    run_id = store.save_run(record, update)
+    with clock("state_save"):
+        run_id = store.save_run(record, update)
     crash_point("committed")
     by_status = Counter(ids.status.values())
     counts["clusters_by_status"] = {s: int(by_status.get(s, 0)) for s in STATUSES}
     counts["merges"] = len(ids.merges)
-    return _from_view(
-        store, window_start, run_id, True, counts, result.counts, result.timings, result
-    )
+    timings = {**result.timings, **clock.timings}
+    return _from_view(store, window_start, run_id, True, counts, result.counts, timings, result)
 
 
 def _from_view(
@@ -295,6 +313,7 @@ def _from_view(
     computed: RunResult | None = None,
 ) -> IncrementalOutput:
     """The report tables: the stored articles inside the window as the store now has them."""
+    t0 = time.perf_counter()
     arts, pairs = store.view(window_start)
     extra = [json.loads(j) for j in arts["extra_json"]]
     extra_cols = sorted({k for d in extra for k in d})
@@ -316,7 +335,7 @@ def _from_view(
         pairs=pairs,
         clusters=clusters,
         counts={**pipeline_counts, **view_counts},
-        timings=dict(timings),
+        timings={**timings, "state_view": round(time.perf_counter() - t0, 4)},
         fingerprint_scheme={} if computed is None else computed.fingerprint_scheme,
     )
     counts = {**counts, "run_id": run_id, "changed": changed, "window_start_ts": window_start}

@@ -96,7 +96,6 @@ def assign_stable_ids(
     members: Mapping[str, Sequence[str]],
     stored_cluster: Mapping[str, str],
     created_run: Mapping[str, int],
-    new_ids: set[str],
     taken: set[str],
 ) -> StableIds:
     """Map each pipeline cluster (``members``: cluster id -> article ids) onto stored ids.
@@ -151,8 +150,6 @@ def assign_stable_ids(
         out.mapping[c] = fresh
         out.status[fresh] = "split" if counts[c] else "new"
         out.created_run[fresh] = -1
-        if ms <= new_ids or not counts[c]:
-            out.status[fresh] = "new"
     return out
 
 
@@ -261,7 +258,7 @@ def run_incremental(
         members.setdefault(cid, []).append(art)
     created = store.cluster_created(stored_cluster.values())
     taken = store.known_cluster_ids(members)
-    ids = assign_stable_ids(members, stored_cluster, created, set(fresh["id"]), taken)
+    ids = assign_stable_ids(members, stored_cluster, created, taken)
 
     cl = result.clusters.set_index("id")
     art = combined.copy()

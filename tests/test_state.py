@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.cli import main
 from dedup.config import ConfigError, config_from_mapping
@@ -254,7 +256,6 @@ def test_merge_keeps_the_older_id_and_records_it() -> None:
         {"cX": ["a", "b", "n"]},
         stored_cluster={"a": "old", "b": "young"},
         created_run={"old": 1, "young": 2},
-        new_ids={"n"},
         taken=set(),
     )
     assert ids.mapping == {"cX": "old"}
@@ -267,7 +268,6 @@ def test_split_keeps_the_id_with_the_larger_part() -> None:
         {"c1": ["a"], "c2": ["b", "c"], "c3": ["n"]},
         stored_cluster={"a": "k", "b": "k", "c": "k"},
         created_run={"k": 1},
-        new_ids={"n"},
         taken={"c3"},
     )
     assert ids.mapping["c2"] == "k" and ids.mapping["c1"] == "c1"
@@ -280,7 +280,6 @@ def test_unchanged_and_grown() -> None:
         {"p": ["a", "b"], "q": ["c", "n"]},
         stored_cluster={"a": "k1", "b": "k1", "c": "k2"},
         created_run={"k1": 1, "k2": 1},
-        new_ids={"n"},
         taken=set(),
     )
     assert ids.status == {"k1": "unchanged", "k2": "grown"}
@@ -354,3 +353,35 @@ def test_kill_9_leaves_the_store_as_before_and_the_next_run_recovers(
     assert _dump(db, skip_runs=True) == _dump(reference, skip_runs=True)
     for name in ("articles.csv", "clusters.csv", "pairs.csv"):
         assert (tmp_path / "o2" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([f"a{i}" for i in range(12)]),
+        st.tuples(st.integers(0, 4), st.one_of(st.none(), st.integers(0, 3))),
+        min_size=1,
+    )
+)
+def test_stable_ids_are_a_one_to_one_relabelling(
+    spec: dict[str, tuple[int, int | None]],
+) -> None:
+    """Each article: (pipeline cluster, stored cluster or None for a new article)."""
+    members: dict[str, list[str]] = {}
+    for art, (c, _) in spec.items():
+        members.setdefault(f"p{c}", []).append(art)
+    stored = {art: f"k{k}" for art, (_, k) in spec.items() if k is not None}
+    created = {f"k{k}": k % 2 for k in range(4)}
+    ids = assign_stable_ids(members, stored, created, taken={"p0"})
+    values = list(ids.mapping.values())
+    assert len(set(values)) == len(values)  # distinct clusters keep distinct ids
+    merged = {m for m, _ in ids.merges}
+    assert not merged & set(values)  # a merged id is never reused
+    for c, k in ids.mapping.items():
+        holders = {stored[a] for a in members[c] if a in stored}
+        assert (k in holders) or (k not in set(stored.values()) and k != "p0")
+        if holders and k in holders:  # the kept id is the oldest one available
+            assert all(created[k] <= created[h] or h in values for h in holders)
+    for m, into in ids.merges:  # the older id survives
+        assert created[into] <= created[m]
+    assert set(ids.status) == set(values)

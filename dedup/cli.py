@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("inputs", nargs="+", metavar="INPUT")
     run.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    run.add_argument(
+        "--state",
+        metavar="DB",
+        help="state store (SQLite file) of scheduled runs: compare with earlier runs inside "
+        "[state] window_days, keep story ids stable; reports cover the whole window",
+    )
     _add_common(run)
     _add_html(run)
 
@@ -112,6 +118,10 @@ def _config_from_args(args: argparse.Namespace) -> Config:
     }
     if overrides:
         config = dataclasses.replace(config, input=dataclasses.replace(config.input, **overrides))
+    if getattr(args, "state", None):
+        config = dataclasses.replace(
+            config, state=dataclasses.replace(config.state, path=args.state)
+        )
     return config
 
 
@@ -131,6 +141,18 @@ def _cmd_run(args: argparse.Namespace, inputs: Sequence[str]) -> int:
         f"{len(out.result.pairs)} pairs -> {args.out}",
         file=sys.stderr,
     )
+    state = c.get("state")
+    if state:
+        by = state.get("clusters_by_status", {})
+        print(
+            f"state run {state['run_id']}: {state['new']} new, {state['updated']} updated, "
+            f"{state['already_stored']} already stored, {state['pruned']} pruned; "
+            + (
+                ", ".join(f"{v} {k}" for k, v in by.items() if k != "unchanged" and v)
+                or "no cluster changed"
+            ),
+            file=sys.stderr,
+        )
     return 0
 
 

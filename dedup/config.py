@@ -45,6 +45,8 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "figure_agreement"): (0.0, 1.0),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
+    ("state", "window_days"): (0, 36500),
+    ("state", "retention_days"): (0, 36500),
 }
 
 
@@ -149,6 +151,27 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
+class StateConfig:
+    """The state store of scheduled runs (``--state`` overrides ``path``; empty: no store).
+
+    New articles are compared with stored articles published at most ``window_days`` before
+    the earliest new one; stored articles older than ``retention_days`` before the newest new
+    one are deleted. ``retention_days`` must be at least ``window_days``.
+    """
+
+    path: str = ""
+    window_days: float = 7.0
+    retention_days: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.retention_days < self.window_days:
+            raise ConfigError(
+                "The 'retention_days' parameter of [state] must be at least 'window_days' "
+                f"({self.window_days:g}). Got {self.retention_days!r} instead."
+            )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; ``Config()`` is the documented default."""
 
@@ -158,6 +181,7 @@ class Config:
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
     score: ScoreConfig = field(default_factory=ScoreConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    state: StateConfig = field(default_factory=StateConfig)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -175,6 +199,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "candidates": CandidateConfig,
     "score": ScoreConfig,
     "cluster": ClusterConfig,
+    "state": StateConfig,
 }
 
 
@@ -204,7 +229,7 @@ def _build_section(name: str, cls: type[Any], values: Mapping[str, Any]) -> Any:
 def config_from_mapping(data: Mapping[str, Any], base: Config | None = None) -> Config:
     """Build a :class:`Config` from nested plain data (a parsed TOML document).
 
-    Tables not known here (``[state]``, ``[job]``, …) are left to their own readers.
+    Tables not known here (``[job]``, …) are left to their own readers.
     """
     base = base or Config()
     parts: dict[str, Any] = {}

@@ -56,6 +56,7 @@ class RunResult:
     counts: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     fingerprint_scheme: dict[str, object] = field(default_factory=dict)
+    signatures: np.ndarray | None = None  # (n, num_perm) uint32, row-aligned with articles
 
 
 class _Stages:
@@ -162,6 +163,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         counts=counts,
         timings=st.timings,
         fingerprint_scheme=fps.scheme,
+        signatures=fps.signatures,
     )
 
 

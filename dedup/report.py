@@ -22,6 +22,8 @@ from dedup.pipeline import ARTICLE_COLUMNS, CLUSTER_COLUMNS, RunResult
 from dedup.score import PAIR_COLUMNS
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Added after the contract columns by runs with a state store (new, grown, merged, ...).
+STATE_COLUMNS = ("cluster_status",)
 
 
 def neutralise_cell(value: str) -> str:
@@ -73,8 +75,9 @@ def frame_to_csv(df: pd.DataFrame) -> str:
 
 def articles_frame(result: RunResult, extra_columns: Iterable[str] = ()) -> pd.DataFrame:
     """``articles.csv`` rows: the contract columns, then the carried-through columns."""
-    extra = [c for c in extra_columns if c in result.articles.columns]
-    df = result.articles[list(ARTICLE_COLUMNS) + extra]
+    state = [c for c in STATE_COLUMNS if c in result.articles.columns]
+    extra = [c for c in extra_columns if c in result.articles.columns and c not in state]
+    df = result.articles[list(ARTICLE_COLUMNS) + state + extra]
     df = _neutralise(df, ["source", "published_at", "title", *extra])
     return df.sort_values("id", kind="stable").reset_index(drop=True)
 
@@ -102,7 +105,8 @@ def write_report(
 
     put("articles.csv", frame_to_csv(articles_frame(result, extra_columns)))
     put("pairs.csv", frame_to_csv(result.pairs[list(PAIR_COLUMNS)]))
-    put("clusters.csv", frame_to_csv(result.clusters[list(CLUSTER_COLUMNS)]))
+    state = [c for c in STATE_COLUMNS if c in result.clusters.columns]
+    put("clusters.csv", frame_to_csv(result.clusters[list(CLUSTER_COLUMNS) + state]))
     stale = out / "rejects.csv"
     if rejects is not None and len(rejects):
         rej = _neutralise(rejects.sort_values(["file", "row"], kind="stable"), ["file", "reason"])

@@ -5,6 +5,8 @@ Shared by the CLI and the scheduled jobs so both do exactly the same thing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +19,10 @@ import pandas as pd
 from dedup import __version__
 from dedup.config import Config
 from dedup.ingest import IngestResult, read_articles
-from dedup.pipeline import RunResult, run_pipeline
-from dedup.report import write_report
+from dedup.pipeline import ARTICLE_COLUMNS, RunResult, run_pipeline
+from dedup.report import STATE_COLUMNS, write_report
+
+_FIXED = {*ARTICLE_COLUMNS, *STATE_COLUMNS}
 
 
 @dataclass
@@ -74,8 +78,40 @@ def run_files(
     html: bool = False,
 ) -> RunOutput:
     """Read ``inputs``, run the pipeline and (when ``out_dir`` is given) write the reports
-    (and ``report.html`` when ``html``)."""
+    (and ``report.html`` when ``html``).
+
+    With ``config.state.path`` set, the run goes through the state store
+    (:mod:`dedup.incremental`): the reports are the cumulative view of the look-back window.
+    """
     ingest = read_articles(inputs, config.input)
+    if config.state.path:
+        from dedup.incremental import run_incremental
+        from dedup.state import StateStore, crash_point
+
+        checksum = hashlib.sha256(
+            json.dumps(sorted(ingest.checksums.values())).encode()
+        ).hexdigest()
+        with StateStore.open(config.state.path) as store:
+            crash_point("locked")
+            inc = run_incremental(
+                store, ingest.articles, ingest.extra_columns, checksum, config, progress
+            )
+            result = inc.result
+            manifest = build_manifest(config, ingest, result)
+            files = (
+                []
+                if out_dir is None
+                else write_report(
+                    out_dir,
+                    result,
+                    rejects=ingest.rejects,
+                    extra_columns=[c for c in result.articles.columns if c not in _FIXED],
+                    manifest=manifest,
+                    html=html,
+                    sentence_match=config.score.sentence_match,
+                )
+            )
+        return RunOutput(ingest, result, manifest, files)
     result = run_pipeline(ingest.articles, config, progress=progress)
     manifest = build_manifest(config, ingest, result)
     written: list[Path] = []

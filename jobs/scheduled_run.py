@@ -6,11 +6,13 @@ Usage::
 
 The job file has a ``[job]`` table (``inputs``, ``out``) and any of the pipeline's config
 tables (``[input]``, ``[clean]``, ``[fingerprint]``, ``[candidates]``, ``[score]``,
-``[cluster]``). Exit codes: 0 done, 2 bad input or config, 1 unexpected failure.
+``[cluster]``) and ``[state]`` (an incremental run against a state store; a relative
+``path`` is relative to the job file). Exit codes: 0 done, 2 bad input or config, 1 unexpected failure.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
@@ -43,7 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         base = Path(args[0]).resolve().parent
         paths = [str((base / p) if not Path(p).is_absolute() else Path(p)) for p in inputs]
         out_dir = (base / out) if not Path(out).is_absolute() else Path(out)
-        result = run_files(paths, out_dir, config_from_mapping(data), progress=False)
+        config = config_from_mapping(data)
+        if config.state.path and not Path(config.state.path).is_absolute():
+            state = dataclasses.replace(config.state, path=str(base / config.state.path))
+            config = dataclasses.replace(config, state=state)
+        result = run_files(paths, out_dir, config, progress=False)
     except DedupError as exc:
         log.error("%s", exc)
         return 2

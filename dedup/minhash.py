@@ -82,12 +82,12 @@ U64Array = npt.NDArray[np.uint64]
 I64Array = npt.NDArray[np.int64]
 
 # Chunking: articles are processed in chunks of about this many tokens (about as many
-# shingles), so that every per-shingle temporary stays in the CPU cache.
+# shingles), so that every per-shingle temporary stays in the CPU cache ...
 _CHUNK_TOKENS = 1 << 16
-# Below this many tokens in total, worker processes cost more than they save.
-_PARALLEL_MIN_TOKENS = 1_500_000
 # ... and of at most this many articles, bounding the per-chunk signature block.
 _CHUNK_ARTICLES = 1 << 14
+# Below this many tokens in total, worker processes cost more than they save.
+_PARALLEL_MIN_TOKENS = 1_500_000
 
 _MERSENNE_PRIME = np.uint64((1 << 61) - 1)
 _MAX_HASH_32 = (1 << 32) - 1
@@ -102,6 +102,7 @@ _P5 = np.uint32(0x165667B1)
 _V1_INIT = np.uint32((0x9E3779B1 + 0x85EBCA77) & _MAX_HASH_32)
 _V4_INIT = np.uint32((-0x9E3779B1) & _MAX_HASH_32)
 _BYTE_MASK = np.uint32(0xFF)
+_LANE_INITS = (_V1_INIT, _P2, np.uint32(0), _V4_INIT)
 
 # MurmurHash3 finalizer (datasketch's ``_fmix``) constants.
 _FMIX32 = (
@@ -376,14 +377,17 @@ def _xxh32_slices(
     """Return ``xxh32(data[s:s + n])`` (seed 0) for every ``(s, n)``, vectorised.
 
     ``starts`` and ``lengths`` are int32 (or int64 for buffers of 2 GiB and more).  Every
-    step of the algorithm runs over all slices at once; slices that a step does not apply
-    to (fewer stripes, words or bytes left) compute it anyway and keep their value through
-    :func:`_blend`, except stripes that only a few long slices have, which are gathered.
-    The result lives in ``ws`` (valid until its next use).
+    step of the algorithm runs over all slices at once, branch-free: a slice that a step
+    does not apply to (fewer stripes, words or bytes left) computes it anyway and keeps its
+    previous value (:func:`_blend` for stripes, :func:`_pick_states` for the tail), except
+    for stripes that only a few long slices have, which are gathered, run and scattered
+    back.  The result lives in ``ws`` (valid until its next use).
     """
     size = starts.size
     words = _load_words(data, ws)
-    st = starts
+    # Gathers take int64 indices (int32 ones would be converted on every call).
+    st: I64Array = ws.get("st", size, np.int64)
+    st[:] = starts
     ln: U32Array = (
         lengths.view(np.uint32) if lengths.dtype == np.int32 else lengths.astype(np.uint32)
     )
@@ -391,17 +395,19 @@ def _xxh32_slices(
     tmp: U32Array = ws.get("tmp", size, np.uint32)
     keep: U32Array = ws.get("keep", size, np.uint32)
     left: U32Array = ws.get("left", size, np.uint32)
-    pos = ws.get("pos", size, starts.dtype)
+    pos: I64Array = ws.get("pos", size, np.int64)
 
-    # 16-byte stripes: four accumulators, seeded with seed 0.
+    # 16-byte stripes: four accumulators, seeded with seed 0.  Reads use
+    # ``np.take(words[off:], p)``, which reads ``words[p + off]`` without computing it;
+    # mode "wrap" is numpy's fastest and only slices that ignore the value read out of
+    # range.
     lanes: list[U32Array] = [ws.get(f"lane{i}", size, np.uint32) for i in range(4)]
-    for lane, init in zip(lanes, (_V1_INIT, _P2, np.uint32(0), _V4_INIT), strict=True):
-        lane.fill(init)
-    pos[:] = st
-    for lane in lanes:
-        np.take(words, pos, out=x, mode="clip")
-        _xxh32_round(lane, x, tmp)
-        pos += 4
+    for i, (lane, init) in enumerate(zip(lanes, _LANE_INITS, strict=True)):
+        np.take(words[4 * i :], st, out=x, mode="wrap")
+        x *= _P2
+        np.add(x, init, out=lane)
+        _rotl32(lane, 13, tmp)
+        lane *= _P1
     # left: stripes still to run; keep: 1 where a slice runs the current one, else 0.
     np.right_shift(lengths, 4, out=left, casting="unsafe")
     _count_down(left, keep)
@@ -410,14 +416,13 @@ def _xxh32_slices(
     n_active = int(np.count_nonzero(keep))
     while 4 * n_active >= size > 0:
         # Most slices have another stripe: run it on all and blend.
-        for lane in lanes:
-            np.take(words, pos, out=x, mode="clip")
+        for i, lane in enumerate(lanes):
+            np.take(words[16 * t + 4 * i :], st, out=x, mode="wrap")
             x *= _P2
             x += lane
             _rotl32(x, 13, tmp)
             x *= _P1
             _blend(lane, x, keep)
-            pos += 4
         t += 1
         _count_down(left, keep)
         n_active = int(np.count_nonzero(keep))
@@ -425,13 +430,11 @@ def _xxh32_slices(
     while more.size:
         # Few slices are that long: gather them, run the stripe, scatter back.
         p = st[more]
-        p += 16 * t
-        for lane in lanes:
-            xa = words[p]
+        for i, lane in enumerate(lanes):
+            xa = words[16 * t + 4 * i :][p]
             va = lane[more]
             _xxh32_round(va, xa, np.empty_like(xa))
             lane[more] = va
-            p += 4
         t += 1
         more = more[left[more] > 0]
         left[more] -= 1
@@ -448,36 +451,38 @@ def _xxh32_slices(
     _blend(h, merged, keep)
     h += ln
 
-    # Remaining 4-byte words (0 to 3 of them).
-    x = v2
-    np.right_shift(ln, 2, out=left)
-    left &= 3
+    # The tail: 0 to 3 remaining 4-byte words, then 0 to 3 remaining bytes.  Each step is
+    # run on every slice, keeping every intermediate state in a row of ``states``; then
+    # each slice picks the state after its own number of steps (one gather).
+    states: U32Array = ws.get("states", 4 * size, np.uint32).reshape(4, size)
+    pick: I64Array = ws.get("pick", size, np.int64)
+    columns = ws.arange(size)
+    states[0] = h
     np.bitwise_and(lengths, ~15, out=pos)
     pos += st
-    for _ in range(int(left.max(initial=0))):
-        np.take(words, pos, out=x, mode="clip")
+    for w in range(1, 4):
+        np.take(words[4 * (w - 1) :], pos, out=x, mode="wrap")
         x *= _P3
-        x += h
-        _rotl32(x, 17, tmp)
-        x *= _P4
-        _count_down(left, keep)
-        _blend(h, x, keep)
-        pos += 4
-    # Remaining bytes (0 to 3 of them), all within the word at the first of them.
-    np.bitwise_and(ln, 3, out=left)
+        np.add(x, states[w - 1], out=states[w])
+        _rotl32(states[w], 17, tmp)
+        states[w] *= _P4
+    np.right_shift(lengths, 2, out=pick)
+    pick &= 3
+    _pick_states(states, pick, columns, h)
+    tail = v3
     np.bitwise_and(lengths, ~3, out=pos)
     pos += st
-    tail = v3
-    np.take(words, pos, out=tail, mode="clip")
-    for j in range(int(left.max(initial=0))):
-        np.right_shift(tail, np.uint32(8 * j), out=x)
+    np.take(words, pos, out=tail, mode="wrap")  # the remaining bytes, in its low bytes
+    states[0] = h
+    for j in range(1, 4):
+        np.right_shift(tail, np.uint32(8 * (j - 1)), out=x)
         x &= _BYTE_MASK
         x *= _P5
-        x += h
-        _rotl32(x, 11, tmp)
-        x *= _P1
-        _count_down(left, keep)
-        _blend(h, x, keep)
+        np.add(x, states[j - 1], out=states[j])
+        _rotl32(states[j], 11, tmp)
+        states[j] *= _P1
+    np.bitwise_and(lengths, 3, out=pick)
+    _pick_states(states, pick, columns, h)
 
     # Avalanche.
     np.right_shift(h, np.uint32(15), out=tmp)
@@ -489,6 +494,13 @@ def _xxh32_slices(
     np.right_shift(h, np.uint32(16), out=tmp)
     h ^= tmp
     return h
+
+
+def _pick_states(states: U32Array, steps: I64Array, columns: I64Array, out: U32Array) -> None:
+    """Set ``out[i] = states[steps[i], i]`` (``columns`` is ``arange``; ``steps`` clobbered)."""
+    steps *= states.shape[1]
+    steps += columns
+    np.take(states.reshape(-1), steps, out=out, mode="wrap")
 
 
 def _count_down(left: U32Array, keep: U32Array) -> None:
@@ -579,9 +591,9 @@ def _shingle_slices(
     short = nonempty[counts[nonempty] < k]
     stop[shingle_offsets[short]] = token_offsets[short] + counts[short]
     starts = ws.get("starts", n, index_type)
-    np.take(bnd, first, out=starts)
+    np.take(bnd, first, out=starts, mode="wrap")
     lengths = ws.get("lengths", n, index_type)
-    np.take(bnd, stop, out=lengths)
+    np.take(bnd, stop, out=lengths, mode="wrap")
     lengths -= starts
     lengths -= 1
     return starts, lengths, n_shingles
@@ -640,10 +652,10 @@ def _chunk_signatures(
             np.minimum.reduceat(tmp, offsets, out=sig_t[i])
     else:
         _fmix_inplace(hv, tmp)
-        for i in range(params.num_perm):
-            np.multiply(hv, a[i], out=tmp)
-            tmp += b[i]
-            np.minimum.reduceat(tmp, offsets, out=sig_t[i])
+        for a_i, b_i, row in zip(a.tolist(), b.tolist(), sig_t, strict=True):
+            np.multiply(hv, a_i, out=tmp)
+            tmp += b_i
+            np.minimum.reduceat(tmp, offsets, out=row)
     if nonempty.size == counts.size:
         out[...] = sig_t.T
     else:
@@ -837,7 +849,7 @@ def to_datasketch(signature: npt.ArrayLike, params: MinHashParams) -> datasketch
         hashfunc=hashfunc,
         hashvalues=values,
         permutations=_stacked_permutations(params.num_perm, params.seed, params.scheme),
-        scheme=params.scheme,  # type: ignore[arg-type]
+        scheme=params.scheme,
     )
 
 

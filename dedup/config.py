@@ -155,7 +155,7 @@ class ClusterConfig:
 
     mutual_coverage: float = 0.7
     bundle_overlap: float = 0.2
-    source_hours: float = 6.0
+    source_hours: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -86,10 +86,12 @@ def test_weak_sibling_edge_does_not_chain_an_independent_report() -> None:
     times = np.array([0.0, 20 * hour, 21 * hour])
     source = Edge(0, 1, 0.3, 0.9, frozenset({0}), frozenset({0}), False, weak=True)
     sibling = Edge(1, 2, 0.9, 0.3, frozenset({0}), frozenset({0}), False, weak=True)
-    with_guard = cluster_rows(3, [source, sibling], CFG, times)
+    guard = ClusterConfig(source_hours=6.0)
+    with_guard = cluster_rows(3, [source, sibling], guard, times)
     assert with_guard[0] == with_guard[1] != with_guard[2]
-    without_times = cluster_rows(3, [source, sibling], CFG)
+    without_times = cluster_rows(3, [source, sibling], guard)
     assert without_times[0] == without_times[1] == without_times[2]
     copy = Edge(1, 2, 0.9, 0.9, frozenset({0}), frozenset({0}), True)
-    strong = cluster_rows(3, [source, copy], CFG, times)
+    strong = cluster_rows(3, [source, copy], guard, times)
+    assert len(set(cluster_rows(3, [source, sibling], CFG, times))) == 1  # off by default
     assert strong[0] == strong[1] == strong[2]

@@ -18,7 +18,7 @@ Sets and what is measured (see ../shared/data/README.md):
 * ``reuters``: exact-duplicate group recall, J5 >= 0.9 group recall, and merged pairs
   with different titles (templated-report suspects) listed for a person to check.
 * ``bbc``: exact-duplicate group recall and pairwise P/R/F1 against the J5 >= 0.9 groups.
-* ``msrp``: the sentence-match similarity at ``sentence_match`` as a paraphrase classifier.
+* ``msrp``: the sentence reuse match (score >= 1) as a paraphrase classifier.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ Sets and what is measured (see ../shared/data/README.md):
 * ``reuters``: exact-duplicate group recall, J5 >= 0.9 group recall, and merged pairs
   with different titles (templated-report suspects) listed for a person to check.
 * ``bbc``: exact-duplicate group recall and pairwise P/R/F1 against the J5 >= 0.9 groups.
-* ``msrp``: the sentence-match similarity at ``sentence_match`` as a paraphrase classifier.
+* ``msrp``: the sentence reuse match (score >= 1) as a paraphrase classifier.
 """
 
 from __future__ import annotations
@@ -311,10 +311,12 @@ def msrp(data: Path, config: Config, tmp: Path) -> Row:
             data / "msrp" / f"{split}.tsv", sep="\t", quoting=3, dtype=str, keep_default_na=False
         )
         t0 = time.perf_counter()
-        sims = sentence_pair_similarity(list(zip(df["sentence1"], df["sentence2"], strict=True)))
+        sims = sentence_pair_similarity(
+            list(zip(df["sentence1"], df["sentence2"], strict=True)), config.score
+        )
         secs = time.perf_counter() - t0
         y = df["label"].astype(int).to_numpy() == 1
-        pred = sims >= config.score.sentence_match
+        pred = sims >= 1.0
         tp = int((pred & y).sum())
         prec = tp / max(1, int(pred.sum()))
         rec = tp / max(1, int(y.sum()))
@@ -333,8 +335,9 @@ def msrp(data: Path, config: Config, tmp: Path) -> Row:
         "R": te["R"],
         "F1": 2 * te["P"] * te["R"] / (te["P"] + te["R"]),
         "sec": tr["sec"] + te["sec"],
-        "note": f"test acc {te['acc']:.3f} at sentence_match {config.score.sentence_match}; "
-        f"train P {tr['P']:.3f} R {tr['R']:.3f}; negatives' median sim "
+        "note": f"test acc {te['acc']:.3f} at sentence_match {config.score.sentence_match} / "
+        f"reuse_match {config.score.reuse_match}; "
+        f"train P {tr['P']:.3f} R {tr['R']:.3f}; negatives' median score (match >= 1) "
         f"{float(np.median(neg)):.2f}",
     }
 

@@ -56,6 +56,7 @@ class Edge:
     hits_in_b: frozenset[int]  # sentences of b matched by a
     hits_in_a: frozenset[int]  # sentences of a matched by b
     strong: bool  # exact or near copy
+    weak: bool = False  # a rewrite: reworded sentences, no long shared runs of words
 
 
 def edges_from_pairs(
@@ -76,16 +77,56 @@ def edges_from_pairs(
                 hits_in_b=hb,
                 hits_in_a=ha,
                 strong=rec.relation in ("exact", "near_copy"),
+                weak=rec.relation == "rewrite",
             )
         )
     return out
 
 
-def cluster_rows(n: int, edges: Sequence[Edge], cfg: ClusterConfig) -> np.ndarray:
+def sibling_edges(edges: Sequence[Edge], times: np.ndarray, hours: float) -> set[int]:
+    """Indexes of the weak edges that only link siblings: two texts published within
+    ``hours`` of each other, at least one of which already has an earlier version (a text
+    it is a version of, published at least ``hours`` before it).
+
+    Two newspapers that each rewrite one wire story are joined through the wire; a loose
+    match between them adds nothing, and a loose match between a text with a known source
+    and one without (an independent report of the same event sharing its quotes and facts)
+    would chain the independent report into the source's story."""
+    if not hours:
+        return set()
+    gap = hours * 3600.0
+
+    def before(x: int, y: int) -> bool:  # x published at least `hours` before y
+        return bool(times[y] - times[x] >= gap)
+
+    has_source = np.zeros(len(times), dtype=bool)
+    for e in edges:
+        if before(e.a, e.b):
+            has_source[e.b] = True
+        elif before(e.b, e.a):
+            has_source[e.a] = True
+    return {
+        k
+        for k, e in enumerate(edges)
+        if e.weak
+        and not before(e.a, e.b)
+        and not before(e.b, e.a)
+        and (has_source[e.a] != has_source[e.b])
+    }
+
+
+def cluster_rows(
+    n: int, edges: Sequence[Edge], cfg: ClusterConfig, times: np.ndarray | None = None
+) -> np.ndarray:
     """A cluster label (the smallest row index of the cluster) for each of ``n`` rows.
 
-    The result does not depend on the order of ``edges``.
+    With publication ``times`` (seconds, NaN unknown), weak edges between siblings
+    (:func:`sibling_edges`, ``source_hours``) are left out. The result does not depend on
+    the order of ``edges``.
     """
+    if times is not None:
+        skip = sibling_edges(edges, times, cfg.source_hours)
+        edges = [e for k, e in enumerate(edges) if k not in skip]
     uf = UnionFind(n)
     contained: dict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)
     neighbours: dict[int, set[int]] = defaultdict(set)

@@ -37,7 +37,11 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "partial_copy_containment"): (0.0, 1.0),
     ("score", "rewrite_coverage"): (0.0, 1.0),
     ("score", "rewrite_min_words"): (0, None),
+    ("score", "rewrite_order_hours"): (0.0, None),
     ("score", "sentence_match"): (0.0, 1.0),
+    ("score", "reuse_match"): (0.0, 1.0),
+    ("score", "retell_match"): (0.0, 1.0),
+    ("score", "retell_coverage"): (0.0, 1.0),
     ("score", "related_cosine"): (0.0, 1.0),
     ("score", "short_body_words"): (0, None),
     ("score", "short_title_jaccard"): (0.0, 1.0),
@@ -47,6 +51,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("cluster", "bundle_overlap"): (0.0, 1.0),
     ("state", "window_days"): (0, 36500),
     ("state", "retention_days"): (0, 36500),
+    ("cluster", "source_hours"): (0.0, None),
 }
 
 
@@ -132,9 +137,13 @@ class ScoreConfig:
 
     near_copy_jaccard: float = 0.8
     partial_copy_containment: float = 0.6
-    rewrite_coverage: float = 0.5
+    rewrite_coverage: float = 0.3
     rewrite_min_words: int = 25
-    sentence_match: float = 0.35
+    rewrite_order_hours: float = 0.0
+    sentence_match: float = 0.6
+    reuse_match: float = 0.35
+    retell_match: float = 0.35
+    retell_coverage: float = 0.5
     related_cosine: float = 0.25
     short_body_words: int = 40
     short_title_jaccard: float = 0.5
@@ -148,6 +157,7 @@ class ClusterConfig:
 
     mutual_coverage: float = 0.7
     bundle_overlap: float = 0.2
+    source_hours: float = 0.0
 
 
 @dataclass(frozen=True)

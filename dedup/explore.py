@@ -239,7 +239,7 @@ def compare_versions(
     sentences_a: Sequence[str], sentences_b: Sequence[str], sentence_match: float = 0.35
 ) -> Comparison:
     """Align two versions with the scorer's sentence matching (``sentence_match`` is the
-    run's ``[score] sentence_match``)."""
+    run's ``[score] retell_match``, the bar behind the coverage columns)."""
     al_a, al_b = align_sentences(sentences_a, sentences_b, sentence_match)
 
     def frame(sents: Sequence[str], als: Sequence[Any]) -> pd.DataFrame:

@@ -118,6 +118,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         signatures=fps.signatures,
         tfidf=fps.tfidf,
         shingle_size=config.fingerprint.shingle_size,
+        times=times,
     )
     with st.stage("score"):
         with st.bar(len(pairs), "score") as bar:
@@ -127,7 +128,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         }
     with st.stage("cluster"):
         edges = edges_from_pairs(scored.table, scored.hits)
-        labels = cluster_rows(len(table), edges, config.cluster)
+        labels = cluster_rows(len(table), edges, config.cluster, times)
         clusters, extra = _describe_clusters(table, labels, times, scored.table, inputs, config)
         counts["clusters"] = int(clusters["cluster_id"].nunique())
         counts["multi_article_clusters"] = int(

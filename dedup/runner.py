@@ -108,7 +108,7 @@ def run_files(
                     extra_columns=[c for c in result.articles.columns if c not in _FIXED],
                     manifest=manifest,
                     html=html,
-                    sentence_match=config.score.sentence_match,
+                    sentence_match=config.score.retell_match,
                 )
             )
         return RunOutput(ingest, result, manifest, files)
@@ -123,6 +123,6 @@ def run_files(
             extra_columns=ingest.extra_columns,
             manifest=manifest,
             html=html,
-            sentence_match=config.score.sentence_match,
+            sentence_match=config.score.retell_match,
         )
     return RunOutput(ingest, result, manifest, written)

@@ -18,6 +18,7 @@ Relations (thresholds in :class:`dedup.config.ScoreConfig`): ``exact``, ``near_c
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ class ScoringInputs:
     signatures: np.ndarray
     tfidf: sp.csr_matrix
     shingle_size: int
+    times: np.ndarray | None = None
+    """Publication times (seconds since the epoch, NaN when unknown), or None."""
 
 
 @dataclass
@@ -107,7 +110,8 @@ def _title_jaccard(a: str, b: str) -> float:
 
 
 class _SentenceIndex:
-    """Character n-gram TF-IDF vectors of the sentences of the articles being scored."""
+    """Per sentence of the articles being scored: character n-gram TF-IDF vector, word count,
+    figures and word bigrams (see :func:`_bigram_matrix`)."""
 
     def __init__(self, sentences: Sequence[Sequence[str]], rows: np.ndarray) -> None:
         flat: list[str] = []
@@ -117,7 +121,11 @@ class _SentenceIndex:
             flat.extend(s.lower() for s in sentences[r])
             self.offsets[r] = (start, len(flat))
         self.weights = np.array([max(1, count_words(s)) for s in flat], dtype=np.float64)
+        self.quoted = np.array(
+            [q for r in rows.tolist() for q in _quoted_shares(sentences[r])], dtype=np.float64
+        )
         self.numbers = _number_matrix(flat)
+        self.bigrams = _bigram_matrix(flat)
         if flat:
             vec = TfidfVectorizer(
                 analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
@@ -129,9 +137,90 @@ class _SentenceIndex:
         else:
             self.matrix = sp.csr_matrix((0, 1), dtype=np.float32)
 
-    def rows(self, r: int) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix]:
+    def rows(self, r: int) -> _Sentences:
         s, e = self.offsets[r]
-        return self.matrix[s:e], self.weights[s:e], self.numbers[s:e]
+        return _Sentences(
+            self.matrix[s:e],
+            self.weights[s:e],
+            self.numbers[s:e],
+            self.bigrams[s:e],
+            self.quoted[s:e],
+        )
+
+
+# Quoted speech: ``teletype'', "straight", “curly”, ‘single’ and 'single' quotes (a single
+# straight quote opens after a non-word character and closes before one).
+_QUOTE_RE = re.compile(r"``.*?''|\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<!\w)'[^'\n]*'(?!\w)")
+QUOTE_WEIGHT = 0.5
+"""A sentence found in the other text counts this much towards reuse when it, or what it
+matched, is mostly quoted speech: independent reports of one event quote the same
+statements, and a commentary quotes what it discusses."""
+
+
+def _quoted_shares(sentences: Sequence[str]) -> list[float]:
+    """Share of each sentence's characters inside quotation marks; a quotation may run over
+    several sentences of the text."""
+    text = " ".join(sentences)
+    inside = np.zeros(len(text) + 1, dtype=np.int64)
+    for m in _QUOTE_RE.finditer(text):
+        inside[m.start()] += 1
+        inside[m.end()] -= 1
+    mask = np.cumsum(inside)[:-1] > 0
+    out: list[float] = []
+    start = 0
+    for sent in sentences:
+        end = start + len(sent)
+        out.append(float(mask[start:end].mean()) if end > start else 0.0)
+        start = end + 1
+    return out
+
+
+@dataclass(frozen=True)
+class _Sentences:
+    """The sentences of one article, row-aligned matrices."""
+
+    chars: sp.csr_matrix  # character n-gram TF-IDF, rows normalised
+    weights: np.ndarray  # words per sentence
+    numbers: sp.csr_matrix  # binary sentence x figure
+    bigrams: sp.csr_matrix  # binary sentence x content bigram
+    quoted: np.ndarray  # share of the words in quotation marks
+
+
+# A word found in this share of the batch's sentences (and in at least _COMMON_MIN of them)
+# is a common word; bigrams of two common words ("of the", "he said") say nothing of reuse.
+_COMMON_SHARE = 0.02
+_COMMON_MIN = 5
+
+
+def _stem(word: str) -> str:
+    """Crude suffix stripping so that "charged"/"charges"/"charging" meet."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
+    """Binary sentence x word-bigram matrix (stemmed words), without the bigrams made of two
+    common words of the batch: the shared phrasing that textual reuse leaves behind."""
+    if not sentences:
+        return sp.csr_matrix((0, 1), dtype=np.float32)
+    toks = [[_stem(t) for t in tokenize(s)] for s in sentences]
+    df: dict[str, int] = {}
+    for ts in toks:
+        for t in set(ts):
+            df[t] = df.get(t, 0) + 1
+    need = max(_COMMON_MIN, _COMMON_SHARE * len(sentences))
+    common = {t for t, c in df.items() if c >= need}
+    docs = [
+        [f"{a} {b}" for a, b in itertools.pairwise(ts) if a not in common or b not in common]
+        for ts in toks
+    ]
+    vec = CountVectorizer(analyzer=lambda d: d, binary=True, dtype=np.float32)
+    try:
+        return sp.csr_matrix(vec.fit_transform(docs))
+    except ValueError:  # no sentence has a bigram
+        return sp.csr_matrix((len(sentences), 1), dtype=np.float32)
 
 
 _NUMBER_RE = r"(?u)\d+(?:[.,:/]\d+)*"
@@ -148,21 +237,43 @@ def _number_matrix(sentences: list[str]) -> sp.csr_matrix:
         return sp.csr_matrix((len(sentences), 1), dtype=np.float32)
 
 
-def _windows(
-    m: sp.csr_matrix, nums: sp.csr_matrix
-) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-    """Each sentence and each pair of adjacent sentences (vectors renormalised, numbers
-    united), and for each window the index of its first sentence."""
-    n = m.shape[0]
+def _windows(a: _Sentences) -> tuple[_Sentences, np.ndarray]:
+    """Each sentence and each pair of adjacent sentences (vectors renormalised, figures and
+    bigrams united), and for each window the index of its first sentence."""
+    n = a.chars.shape[0]
     if n < 2:
-        return m, nums, np.arange(n)
-    pairs = normalize(m[:-1] + m[1:])
-    pair_nums = (nums[:-1] + nums[1:]).minimum(1)
+        return a, np.arange(n)
+    pairs = normalize(a.chars[:-1] + a.chars[1:])
+    pair_nums = (a.numbers[:-1] + a.numbers[1:]).minimum(1)
+    pair_grams = (a.bigrams[:-1] + a.bigrams[1:]).minimum(1)
+    pair_w = a.weights[:-1] + a.weights[1:]
     return (
-        sp.vstack([m, pairs]).tocsr(),
-        sp.vstack([nums, pair_nums]).tocsr(),
+        _Sentences(
+            sp.vstack([a.chars, pairs]).tocsr(),
+            np.r_[a.weights, pair_w],
+            sp.vstack([a.numbers, pair_nums]).tocsr(),
+            sp.vstack([a.bigrams, pair_grams]).tocsr(),
+            np.r_[
+                a.quoted, (a.quoted * a.weights)[:-1] / pair_w + (a.quoted * a.weights)[1:] / pair_w
+            ],
+        ),
         np.r_[np.arange(n), np.arange(n - 1)],
     )
+
+
+def _match_scores(a: _Sentences, w: _Sentences, cfg: ScoreConfig) -> np.ndarray:
+    """Sentence x window match score; a sentence matches a window at 1 or more.
+
+    A sentence is found in a window when the character n-gram cosine reaches
+    ``sentence_match`` (the same sentence, lightly edited) or when ``reuse_match`` of its
+    content bigrams occur in the window (reworded around reused phrases), times the number
+    agreement. Shared names and topic words alone reach neither bar."""
+    cos = (a.chars @ w.chars.T).toarray() / cfg.sentence_match
+    inter = (a.bigrams @ w.bigrams.T).toarray()
+    size = np.asarray(a.bigrams.sum(axis=1)).ravel()
+    reuse = inter / np.maximum(size, 1)[:, None] / cfg.reuse_match
+    out: np.ndarray = np.maximum(cos, reuse) * _number_agreement(a.numbers, w.numbers)
+    return out
 
 
 def _number_agreement(na: sp.csr_matrix, nw: sp.csr_matrix) -> np.ndarray:
@@ -178,47 +289,69 @@ def _number_agreement(na: sp.csr_matrix, nw: sp.csr_matrix) -> np.ndarray:
     return out
 
 
-def sentence_pair_similarity(pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-    """The sentence-match similarity of each pair of sentences, as :func:`_coverage` uses it
-    (character n-gram TF-IDF cosine fitted on all the sentences, times number agreement)."""
+def sentence_pair_similarity(
+    pairs: Sequence[tuple[str, str]], cfg: ScoreConfig | None = None
+) -> np.ndarray:
+    """The sentence-match score of each pair of sentences as :func:`_coverage` uses it
+    (statistics fitted on all the sentences; the pair matches at 1 or more)."""
+    cfg = cfg or ScoreConfig()
     flat = [s for pair in pairs for s in pair]
     index = _SentenceIndex([flat], np.array([0]))
-    m, _, nums = index.rows(0)
-    a, b = m[0::2], m[1::2]
-    cos = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-    na, nb = nums[0::2], nums[1::2]
-    inter = np.asarray(na.multiply(nb).sum(axis=1)).ravel()
-    smaller = np.minimum(np.asarray(na.sum(axis=1)).ravel(), np.asarray(nb.sum(axis=1)).ravel())
-    agree = np.where(smaller > 0, (inter / np.maximum(smaller, 1)) ** 2, 1.0)
-    out: np.ndarray = cos * agree
+    m = index.rows(0)
+    out = np.empty(len(pairs), dtype=np.float64)
+    step = 512
+    for start in range(0, len(pairs), step):
+        lo, hi = 2 * start, 2 * min(len(pairs), start + step)
+        a = _Sentences(
+            m.chars[lo:hi:2],
+            m.weights[lo:hi:2],
+            m.numbers[lo:hi:2],
+            m.bigrams[lo:hi:2],
+            m.quoted[lo:hi:2],
+        )
+        b = _Sentences(
+            m.chars[lo + 1 : hi : 2],
+            m.weights[lo + 1 : hi : 2],
+            m.numbers[lo + 1 : hi : 2],
+            m.bigrams[lo + 1 : hi : 2],
+            m.quoted[lo + 1 : hi : 2],
+        )
+        out[start : start + (hi - lo) // 2] = np.diag(_match_scores(a, b, cfg))
     return out
 
 
 def _coverage(
-    sa: sp.csr_matrix,
-    wa: np.ndarray,
-    na: sp.csr_matrix,
-    sb: sp.csr_matrix,
-    nb_: sp.csr_matrix,
-    threshold: float,
-) -> tuple[float, frozenset[int]]:
-    """Share of a's words whose sentence matches b, and which of b's sentences were matched."""
-    if sa.shape[0] == 0 or sb.shape[0] == 0:
-        return 0.0, frozenset()
-    wins, wnums, first = _windows(sb, nb_)
-    sims = (sa @ wins.T).toarray() * _number_agreement(na, wnums)
-    best = sims.max(axis=1)
-    arg = sims.argmax(axis=1)
-    matched = best >= threshold
-    cov = float(wa[matched].sum() / wa.sum())
+    a: _Sentences, b: _Sentences, cfg: ScoreConfig
+) -> tuple[float, float, frozenset[int]]:
+    """How much of a is found in b, and which of b's sentences were matched.
+
+    Returns the share of a's words in sentences retold in b (character n-gram cosine with a
+    sentence of b or two adjacent ones, times number agreement, at least ``retell_match``:
+    the same facts, maybe in other words), the share reused in b (:func:`_match_scores`;
+    quoted speech counts :data:`QUOTE_WEIGHT`) and the sentences of b that retell a's."""
+    if a.chars.shape[0] == 0 or b.chars.shape[0] == 0:
+        return 0.0, 0.0, frozenset()
+    wins, first = _windows(b)
+    agree = _number_agreement(a.numbers, wins.numbers)
+    loose = (a.chars @ wins.chars.T).toarray() * agree
+    best = loose.max(axis=1)
+    arg = loose.argmax(axis=1)
+    retold = best >= cfg.retell_match
+    total = a.weights.sum()
+    cov = float(a.weights[retold].sum() / total)
+    strict = _match_scores(a, wins, cfg)
+    reused = strict.max(axis=1) >= 1.0
+    quoted = np.maximum(a.quoted, wins.quoted[strict.argmax(axis=1)]) >= 0.5
+    credit = np.where(quoted, QUOTE_WEIGHT, 1.0) * reused
+    cov_reused = float((a.weights * credit).sum() / total)
     hit: set[int] = set()
-    nb = sb.shape[0]
-    for a_idx in np.flatnonzero(matched):
+    nb = b.chars.shape[0]
+    for a_idx in np.flatnonzero(retold):
         w = int(arg[a_idx])
         hit.add(int(first[w]))
         if w >= nb:
             hit.add(int(first[w]) + 1)
-    return min(cov, 1.0), frozenset(hit)
+    return min(cov, 1.0), min(cov_reused, 1.0), frozenset(hit)
 
 
 def decide_relation(
@@ -228,11 +361,16 @@ def decide_relation(
     cfg: ScoreConfig,
     min_words: int,
     other_figures: bool = False,
+    later: str = "",
 ) -> str:
     """The relation of one scored pair ("" when below every bar).
 
     ``other_figures``: the two texts report different figures (:func:`figures_disagree`),
-    so below a near copy they are different reports told in the same words."""
+    so below a near copy they are different reports told in the same words.
+    ``later``: "a" or "b" when that text was published at least ``rewrite_order_hours``
+    after the other: only the later text can be a rewrite of the earlier one, so only its
+    coverage in the earlier one counts (an earlier text whose facts reappear in a later,
+    longer report written independently is not a version of it)."""
     if short_template:
         return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
     if same_body:
@@ -243,13 +381,32 @@ def decide_relation(
         return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
     if max(row["containment_a_in_b"], row["containment_b_in_a"]) >= cfg.partial_copy_containment:
         return "partial_copy"
+    reused_ab = row.get("reused_a_in_b", row["coverage_a_in_b"])
+    reused_ba = row.get("reused_b_in_a", row["coverage_b_in_a"])
+    if later == "a":
+        reused = reused_ab
+    elif later == "b":
+        reused = reused_ba
+    else:
+        reused = max(reused_ab, reused_ba)
+    retold = min(row["coverage_a_in_b"], row["coverage_b_in_a"])
     if min_words >= cfg.rewrite_min_words and (
-        max(row["coverage_a_in_b"], row["coverage_b_in_a"]) >= cfg.rewrite_coverage
+        reused >= cfg.rewrite_coverage or retold >= cfg.retell_coverage
     ):
         return "rewrite"
     if row["tfidf_cosine"] >= cfg.related_cosine:
         return "related"
     return ""
+
+
+def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:
+    """ "a" when row i was published at least ``hours`` after row j, "b" the other way."""
+    if times is None or not hours:
+        return ""
+    gap = float(times[i] - times[j])
+    if np.isnan(gap) or abs(gap) < hours * 3600.0:
+        return ""
+    return "a" if gap > 0 else "b"
 
 
 def score_pairs(
@@ -278,10 +435,9 @@ def score_pairs(
         a, b = sets[i], sets[j]
         inter = float(np.intersect1d(a, b, assume_unique=True).size)
         union = a.size + b.size - inter
-        sa, wa, na = sent.rows(i)
-        sb, wb, nb = sent.rows(j)
-        cov_ab, hit_b = _coverage(sa, wa, na, sb, nb, cfg.sentence_match)
-        cov_ba, hit_a = _coverage(sb, wb, nb, sa, na, cfg.sentence_match)
+        sa, sb = sent.rows(i), sent.rows(j)
+        cov_ab, reused_ab, hit_b = _coverage(sa, sb, cfg)
+        cov_ba, reused_ba, hit_a = _coverage(sb, sa, cfg)
         row: dict[str, float] = {
             "minhash_jaccard": float(np.mean(sigs[i] == sigs[j])) if sigs.shape[1] else 0.0,
             "jaccard": inter / union if union else 0.0,
@@ -291,6 +447,7 @@ def score_pairs(
             "coverage_a_in_b": cov_ab,
             "coverage_b_in_a": cov_ba,
         }
+        reused = {"reused_a_in_b": reused_ab, "reused_b_in_a": reused_ba}
         min_words = min(nwords[i], nwords[j])
         short = (
             min_words < cfg.short_body_words
@@ -299,12 +456,13 @@ def score_pairs(
             and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
         )
         rel = decide_relation(
-            row,
+            {**row, **reused},
             digests[i] == digests[j] and nwords[i] > 0,
             short,
             cfg,
             min_words,
             figures_disagree(figs[i], figs[j], cfg),
+            _later(inputs.times, i, j, cfg.rewrite_order_hours),
         )
         if rel or keep_unrelated:
             records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
@@ -338,27 +496,27 @@ def align_sentences(
     sentences_a: Sequence[str], sentences_b: Sequence[str], threshold: float = 0.35
 ) -> tuple[list[SentenceAlignment], list[SentenceAlignment]]:
     """Align the sentences of two articles with the scorer's own machinery (character
-    n-gram TF-IDF cosine, one sentence or two adjacent ones, times number agreement).
+    n-gram TF-IDF cosine, one sentence or two adjacent ones, times number agreement: the
+    "retold" match behind the ``coverage_*`` columns).
 
     Returns one :class:`SentenceAlignment` per sentence of a (matched in b) and per
-    sentence of b (matched in a). ``threshold`` is ``[score] sentence_match``.
+    sentence of b (matched in a). ``threshold`` is ``[score] retell_match``.
     """
     index = _SentenceIndex([list(sentences_a), list(sentences_b)], np.array([0, 1]))
 
     def one_way(
         src: int, dst: int, own: Sequence[str], other: Sequence[str]
     ) -> list[SentenceAlignment]:
-        sa, _, na = index.rows(src)
-        sb, _, nb_ = index.rows(dst)
-        if sa.shape[0] == 0:
+        a, b = index.rows(src), index.rows(dst)
+        n_a, n_b = a.chars.shape[0], b.chars.shape[0]
+        if n_a == 0:
             return []
-        if sb.shape[0] == 0:
-            return [SentenceAlignment(k, -1, 0, 0.0, "only") for k in range(sa.shape[0])]
-        wins, wnums, first = _windows(sb, nb_)
-        sims = (sa @ wins.T).toarray() * _number_agreement(na, wnums)
+        if n_b == 0:
+            return [SentenceAlignment(k, -1, 0, 0.0, "only") for k in range(n_a)]
+        wins, first = _windows(b)
+        sims = (a.chars @ wins.chars.T).toarray() * _number_agreement(a.numbers, wins.numbers)
         out: list[SentenceAlignment] = []
-        n_b = sb.shape[0]
-        for k in range(sa.shape[0]):
+        for k in range(n_a):
             w = int(sims[k].argmax())
             sim = float(min(1.0, sims[k, w]))
             if sim < threshold:

@@ -128,11 +128,83 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
+# Hard-wrapped text (teletype and e-mail copy): the lines of a paragraph are filled up to a
+# fixed width, so most lines are almost as long as the longest one, which is well under a
+# paragraph.
+_WRAP_MIN_WIDTH = 40
+_WRAP_MAX_WIDTH = 100
+_WRAP_MIN_LINES = 3
+_WRAP_FILL = 0.8  # a filled line is at least this share of the width
+_WRAP_FILLED_SHARE = 0.5  # share of the lines that are filled
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_WRAP_CONTINUED = 0.5  # a line this full continues on the next (unless that one is indented)
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The width a page's text was wrapped at, or 0 when it does not look hard-wrapped."""
+    kept = [" ".join(ln.split()) for ln in lines if ln.strip()]
+    lengths = [len(ln) for ln in kept]
+    if len(lengths) < _WRAP_MIN_LINES:
+        return 0
+    width = max(lengths)
+    if not _WRAP_MIN_WIDTH <= width <= _WRAP_MAX_WIDTH:
+        return 0
+    filled = [ln for ln, n in zip(kept, lengths, strict=True) if n >= _WRAP_FILL * width]
+    if len(filled) < _WRAP_FILLED_SHARE * len(lengths):
+        return 0
+    # Lines that are whole sentences of similar length are not wrapped paragraphs.
+    open_ended = sum(1 for ln in filled if not _SENTENCE_END.search(ln))
+    return width if open_ended >= _WRAP_FILLED_SHARE * len(filled) else 0
+
+
+def unwrap_lines(text: str) -> str:
+    """Join the lines of hard-wrapped paragraphs (line breaks already unified to ``\n``).
+
+    A page is hard-wrapped when its longest line is 40-100 characters and at least half of
+    its lines are filled to 80% of that width, and at least half of those do not end a
+    sentence (whole sentences of similar length are not wrapped). Blank lines and indented lines stay breaks
+    (they start paragraphs and table rows). When the page marks its paragraphs by indenting
+    them, every other line continues the one before; otherwise a line continues the one
+    before when that one is filled to half the width or the line's first word would not
+    have fitted on it. Other pages are returned unchanged. Repeated until nothing changes,
+    so unwrapping twice is unwrapping once.
+    """
+    while True:
+        lines = text.split("\n")
+        width = _wrap_width(lines)
+        if not width:
+            return text
+        indented = any(ln[:1].isspace() and ln.strip() for ln in lines[1:])
+        out = [lines[0]]
+        for line in lines[1:]:
+            prev = " ".join(out[-1].split())
+            words = line.split()
+            if (
+                prev
+                and words
+                and not line[:1].isspace()
+                and (
+                    indented
+                    or len(prev) >= _WRAP_CONTINUED * width
+                    or len(prev) + 1 + len(words[0]) > width
+                )
+            ):
+                out[-1] = out[-1].rstrip() + " " + line.strip()
+            else:
+                out.append(line)
+        joined = "\n".join(out)
+        if joined == text:
+            return text
+        text = joined
+
+
 def to_plain_text(raw: str) -> str:
-    """Raw input (plain text or HTML) to normalised plain text."""
+    """Raw input (plain text or HTML) to normalised plain text; hard-wrapped paragraphs of
+    plain text are joined into one line each (:func:`unwrap_lines`)."""
     if looks_like_html(raw):
-        raw = html_to_text(raw)
-    return normalize_text(raw)
+        return normalize_text(html_to_text(raw))
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return normalize_text(unwrap_lines(raw))
 
 
 _ABBREV = [

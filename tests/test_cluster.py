@@ -77,3 +77,21 @@ def test_canonical_earliest_then_longest() -> None:
     words = np.array([10, 5, 9, 100])
     assert choose_canonical([0, 1, 2, 3], times, words, ["a", "b", "c", "d"]) == 2
     assert choose_canonical([0, 1], np.array([np.nan, np.nan]), np.array([1, 2]), ["a", "b"]) == 1
+
+
+def test_weak_sibling_edge_does_not_chain_an_independent_report() -> None:
+    # 0: wire (earlier); 1: newspaper rewritten from it; 2: independent report of the same
+    # day that loosely matches the newspaper only.
+    hour = 3600.0
+    times = np.array([0.0, 20 * hour, 21 * hour])
+    source = Edge(0, 1, 0.3, 0.9, frozenset({0}), frozenset({0}), False, weak=True)
+    sibling = Edge(1, 2, 0.9, 0.3, frozenset({0}), frozenset({0}), False, weak=True)
+    guard = ClusterConfig(source_hours=6.0)
+    with_guard = cluster_rows(3, [source, sibling], guard, times)
+    assert with_guard[0] == with_guard[1] != with_guard[2]
+    without_times = cluster_rows(3, [source, sibling], guard)
+    assert without_times[0] == without_times[1] == without_times[2]
+    copy = Edge(1, 2, 0.9, 0.9, frozenset({0}), frozenset({0}), True)
+    strong = cluster_rows(3, [source, copy], guard, times)
+    assert len(set(cluster_rows(3, [source, sibling], CFG, times))) == 1  # off by default
+    assert strong[0] == strong[1] == strong[2]

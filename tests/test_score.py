@@ -111,3 +111,63 @@ def test_shingle_set_is_unique_and_sorted() -> None:
 def test_empty_tfidf_is_handled() -> None:
     assert build_tfidf([[], []], 1.0).shape == (2, 0)
     assert isinstance(build_tfidf([["a"], ["b"]], 1.0), sp.csr_matrix)
+
+
+def test_cut_and_reworded_copy_is_a_rewrite_by_reused_phrasing() -> None:
+    # A short newspaper piece cut from a long wire story: it keeps runs of the wire's
+    # wording in every sentence but retells only part of the wire.
+    wire = "\n".join(
+        [
+            WIRE,
+            "The harbour master said smaller ferries would keep sailing on their usual routes.",
+            "Talks between the union and the port owners are due to resume next week.",
+            "The last strike at Portvale, in 2019, lasted four days and ended with a pay deal.",
+            "Farmers in the valley fear their grain will rot in silos if the dispute drags on.",
+            "A spokeswoman for the ministry of transport declined to comment on Tuesday evening.",
+        ]
+    )
+    cut = (
+        "Dock workers at Portvale walked off the job yesterday, halting cargo traffic at the "
+        "country's second-largest harbour after talks on wages collapsed late on Monday.\n"
+        "The port authority called the walkout unlawful and said it would seek an injunction.\n"
+        "Shipping lines diverted nine container vessels to the northern port of Elsby."
+    )
+    row = _score([wire, cut])
+    assert row["coverage_a_in_b"] < 0.5  # the cut piece retells well under half of the wire
+    assert row["relation"] == "rewrite"
+
+
+def test_shared_quote_alone_is_not_reuse() -> None:
+    quote = '"We have been patient for eighteen months and we will not wait any longer."'
+    a = "\n".join(
+        [
+            "Hundreds of dock workers gathered at the gates of Portvale harbour before dawn.",
+            quote,
+            "Many had brought flasks of tea and folding chairs, expecting a long day.",
+        ]
+    )
+    b = "\n".join(
+        [
+            "Analysts at Norrbank estimate that exports of timber could fall sharply.",
+            quote,
+            "The transport ministry has so far refused to intervene in the dispute.",
+        ]
+    )
+    assert _score([a, b])["relation"] in ("related", "unrelated")
+
+
+def test_decide_relation_uses_the_later_texts_reuse_when_ordered() -> None:
+    cfg = ScoreConfig()
+    row = {
+        "jaccard": 0.05,
+        "containment_a_in_b": 0.05,
+        "containment_b_in_a": 0.05,
+        "tfidf_cosine": 0.5,
+        "coverage_a_in_b": 0.1,
+        "coverage_b_in_a": 0.1,
+        "reused_a_in_b": 0.1,  # the earlier text a: little of it is in b
+        "reused_b_in_a": 0.8,  # the later text b: mostly reused from a
+    }
+    assert decide_relation(row, False, False, cfg, 100, later="b") == "rewrite"
+    assert decide_relation(row, False, False, cfg, 100, later="a") == "related"
+    assert decide_relation(row, False, False, cfg, 100) == "rewrite"

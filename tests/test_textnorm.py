@@ -8,6 +8,7 @@ from dedup.textnorm import (
     split_sentences,
     to_plain_text,
     tokenize,
+    unwrap_lines,
 )
 
 
@@ -81,3 +82,62 @@ def _slow_normalize(text: str) -> str:
 )
 def test_normalize_text_fast_path_matches_the_character_filter(text: str) -> None:
     assert normalize_text(text) == _slow_normalize(text)
+
+
+WRAPPED = (
+    "NORDHAVN, March 4 - The harbour board of Nordhavn said on\n"
+    "Wednesday it would extend the northern quay by 300 metres to\n"
+    "take the larger container ships now calling at the port.\n"
+    "    The work is expected to cost 45 mln crowns and to take two\n"
+    "years, a board spokesman told reporters at the harbour office.\n"
+    "    Shipping lines welcomed the plan.\n"
+    "    Reuter"
+)
+
+
+def test_unwrap_joins_hard_wrapped_paragraphs_at_indents() -> None:
+    assert unwrap_lines(WRAPPED).split("\n") == [
+        "NORDHAVN, March 4 - The harbour board of Nordhavn said on Wednesday it would extend "
+        "the northern quay by 300 metres to take the larger container ships now calling at "
+        "the port.",
+        "    The work is expected to cost 45 mln crowns and to take two years, a board "
+        "spokesman told reporters at the harbour office.",
+        "    Shipping lines welcomed the plan.",
+        "    Reuter",
+    ]
+    sentences = split_sentences(to_plain_text(WRAPPED))
+    assert sentences[1].startswith("The work is expected") and sentences[1].endswith("office.")
+
+
+def test_unwrap_keeps_blank_line_paragraphs_apart() -> None:
+    text = (
+        "The harbour board of Nordhavn said on Wednesday that it\n"
+        "would extend the northern quay by 300 metres next year.\n"
+        "\n"
+        "Shipping lines welcomed the plan and said that larger\n"
+        "ships would call at the port more often from then on.\n"
+    )
+    assert unwrap_lines(text).split("\n") == [
+        "The harbour board of Nordhavn said on Wednesday that it would extend the northern "
+        "quay by 300 metres next year.",
+        "",
+        "Shipping lines welcomed the plan and said that larger ships would call at the port "
+        "more often from then on.",
+        "",
+    ]
+
+
+def test_unwrap_leaves_unwrapped_pages_and_lists_alone() -> None:
+    paragraphs = (
+        "The harbour board of Nordhavn said on Wednesday that it would extend the northern "
+        "quay by 300 metres.\nShipping lines welcomed the plan.\nMore ships will call."
+    )
+    headlines = "Home\nNews\nSport\nWeather\nHarbour board plans longer quay\nContact us"
+    assert unwrap_lines(paragraphs) == paragraphs
+    assert unwrap_lines(headlines) == headlines
+
+
+@given(st.text(alphabet=" \nabc.", max_size=300))
+def test_unwrap_is_idempotent(s: str) -> None:
+    once = unwrap_lines(s)
+    assert unwrap_lines(once) == once

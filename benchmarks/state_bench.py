@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from dedup.incremental import content_hash  # noqa: E402
 from dedup.pipeline import cluster_id_for  # noqa: E402
+from dedup.score import PAIR_COLUMNS  # noqa: E402
 from dedup.state import RunRecord, StateStore, StateUpdate, extra_to_json  # noqa: E402
 
 _SYL = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]  # 70 syllables
@@ -107,20 +108,7 @@ def build_store(path: Path, n: int, days: float, num_perm: int = 128) -> float:
     rng = np.random.default_rng(2)
     sigs = rng.integers(0, 2**32, (n, num_perm), dtype=np.uint32)
     scheme = {"num_perm": num_perm, "seed": 1, "shingle_size": 5, "hash": "xxh32", "scheme": "x"}
-    pairs = pd.DataFrame(
-        columns=[
-            "id_a",
-            "id_b",
-            "relation",
-            "minhash_jaccard",
-            "jaccard",
-            "containment_a_in_b",
-            "containment_b_in_a",
-            "tfidf_cosine",
-            "coverage_a_in_b",
-            "coverage_b_in_a",
-        ]
-    )
+    pairs = pd.DataFrame(columns=list(PAIR_COLUMNS))
     clusters = pd.DataFrame({"cluster_id": arts["cluster_id"], "created_run": -1, "status": "new"})
     print(f"generated {n} stored articles in {time.perf_counter() - t0:.1f}s", flush=True)
     with StateStore.open(path) as store:

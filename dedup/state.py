@@ -46,6 +46,7 @@ import pandas as pd
 
 from dedup import __version__
 from dedup.errors import StateError
+from dedup.score import PAIR_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +61,7 @@ DERIVED_FIELDS = (
     "similarity_to_canonical",
     "relation_to_canonical",
 )
-_PAIR_FIELDS = (
-    "id_a",
-    "id_b",
-    "relation",
-    "minhash_jaccard",
-    "jaccard",
-    "containment_a_in_b",
-    "containment_b_in_a",
-    "tfidf_cosine",
-    "coverage_a_in_b",
-    "coverage_b_in_a",
-)
+_PAIR_FIELDS = PAIR_COLUMNS
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

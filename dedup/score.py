@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import xxhash
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
@@ -109,6 +109,90 @@ def _title_jaccard(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb)
 
 
+def _wb_ngrams(word: str) -> list[str]:
+    """The character 3- to 5-grams of one word padded with a space on each side, in the
+    order of scikit-learn's ``char_wb`` analyzer (a word shorter than n gives one n-gram)."""
+    w = " " + word + " "
+    n_chars = len(w)
+    out: list[str] = []
+    for n in range(3, 6):
+        out.extend(w[o : o + n] for o in range(max(1, n_chars - n + 1)))
+        if n_chars <= n:
+            break
+    return out
+
+
+def char_ngram_tfidf(texts: Sequence[str]) -> sp.csr_matrix:
+    """Character n-gram TF-IDF rows, equal (values and vocabulary order) to
+    ``TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+    dtype=np.float32).fit_transform(texts)`` with sorted column indices.
+
+    The n-grams of each distinct word are listed once and the counts are made with numpy,
+    instead of counting every n-gram of every sentence in Python. Rows keep the column
+    order of first appearance until the L2 norms are taken (the order in which scikit-learn
+    sums them), so the values are bit for bit the same. Raises ``ValueError`` when no text
+    has a word.
+    """
+    word_ids: dict[str, int] = {}
+    gram_ids: dict[str, int] = {}
+    grams: list[int] = []
+    ptr: list[int] = [0]
+    seq: list[int] = []
+    lens = np.zeros(len(texts), dtype=np.int64)
+    for d, text in enumerate(texts):
+        words = text.lower().split()
+        lens[d] = len(words)
+        for w in words:
+            k = word_ids.get(w)
+            if k is None:
+                k = word_ids[w] = len(word_ids)
+                for g in _wb_ngrams(w):
+                    gid = gram_ids.get(g)
+                    if gid is None:
+                        gid = gram_ids[g] = len(gram_ids)
+                    grams.append(gid)
+                ptr.append(len(grams))
+            seq.append(k)
+    if not gram_ids:
+        raise ValueError("empty vocabulary")
+    gram_arr = np.asarray(grams, dtype=np.int32)
+    ptr_arr = np.asarray(ptr, dtype=np.int64)
+    seq_arr = np.asarray(seq, dtype=np.int64)
+    word_start = np.r_[0, np.cumsum(lens)]
+    chunks: list[sp.csr_matrix] = []
+    step = 50_000  # sentences per chunk: bounds the size of the expanded n-gram arrays
+    for s in range(0, len(texts), step):
+        e = min(len(texts), s + step)
+        ws = seq_arr[word_start[s] : word_start[e]]
+        cols = gram_arr[_ranges(ptr_arr[ws], ptr_arr[ws + 1] - ptr_arr[ws])]
+        rows = np.repeat(np.repeat(np.arange(e - s), lens[s:e]), ptr_arr[ws + 1] - ptr_arr[ws])
+        m = sp.csr_matrix(
+            (np.ones(cols.size, dtype=np.float32), (rows, cols)), shape=(e - s, len(gram_ids))
+        )
+        m.sum_duplicates()  # columns sorted by first appearance, as scikit-learn has them
+        chunks.append(m)
+    counts = sp.vstack(chunks, format="csr") if len(chunks) > 1 else chunks[0]
+    out = sp.csr_matrix(TfidfTransformer(sublinear_tf=True).fit_transform(counts))
+    remap = np.empty(len(gram_ids), dtype=out.indices.dtype)
+    for new, (_, old) in enumerate(sorted(gram_ids.items())):
+        remap[old] = new
+    out.indices = remap[out.indices]
+    out.has_sorted_indices = False
+    out.sort_indices()
+    return out
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + n)`` for each start s and length n."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    out: np.ndarray = np.repeat(np.asarray(starts, dtype=np.int64) - offsets, lengths)
+    return out + np.arange(total)
+
+
 class _SentenceIndex:
     """Per sentence of the articles being scored: character n-gram TF-IDF vector, word count,
     figures and word bigrams (see :func:`_bigram_matrix`)."""
@@ -127,11 +211,8 @@ class _SentenceIndex:
         self.numbers = _number_matrix(flat)
         self.bigrams = _bigram_matrix(flat)
         if flat:
-            vec = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
-            )
             try:
-                self.matrix = sp.csr_matrix(vec.fit_transform(flat))
+                self.matrix = char_ngram_tfidf(flat)
             except ValueError:
                 self.matrix = sp.csr_matrix((len(flat), 1), dtype=np.float32)
         else:

@@ -512,6 +512,13 @@ def score_pairs(
     x = inputs.tfidf
     records: list[dict[str, object]] = []
     hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]] = {}
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    mh_all = (
+        np.mean(sigs[pairs[:, 0]] == sigs[pairs[:, 1]], axis=1)
+        if sigs.shape[1]
+        else np.zeros(len(pairs), dtype=np.float64)
+    )
+    cos_all = _row_dots(x, pairs[:, 0], pairs[:, 1])
     for n_done, (i, j) in enumerate(pairs.tolist(), start=1):
         a, b = sets[i], sets[j]
         inter = float(np.intersect1d(a, b, assume_unique=True).size)
@@ -520,11 +527,11 @@ def score_pairs(
         cov_ab, reused_ab, hit_b = _coverage(sa, sb, cfg)
         cov_ba, reused_ba, hit_a = _coverage(sb, sa, cfg)
         row: dict[str, float] = {
-            "minhash_jaccard": float(np.mean(sigs[i] == sigs[j])) if sigs.shape[1] else 0.0,
+            "minhash_jaccard": float(mh_all[n_done - 1]),
             "jaccard": inter / union if union else 0.0,
             "containment_a_in_b": inter / a.size if a.size else 0.0,
             "containment_b_in_a": inter / b.size if b.size else 0.0,
-            "tfidf_cosine": float(min(1.0, x[i].multiply(x[j]).sum())) if x.shape[1] else 0.0,
+            "tfidf_cosine": float(min(1.0, cos_all[n_done - 1])),
             "coverage_a_in_b": cov_ab,
             "coverage_b_in_a": cov_ba,
         }
@@ -554,6 +561,22 @@ def score_pairs(
         progress(len(pairs) % 256)
     table = pd.DataFrame.from_records(records, columns=cols)
     return ScoredPairs(table, hits)
+
+
+def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    """Dot product of rows ``x[ii[n]]`` and ``x[jj[n]]`` for each n (0 without columns),
+    summed in the order and precision of ``x[i].multiply(x[j]).sum()``."""
+    if x.shape[1] == 0:
+        return np.zeros(len(ii), dtype=np.float64)
+    xi, xj = sp.csr_matrix(x[ii]), sp.csr_matrix(x[jj])
+    xi.sum_duplicates()  # canonical rows: the product's entries in the one-row order
+    xj.sum_duplicates()
+    prod = sp.csr_matrix(xi.multiply(xj))
+    data, ptr = prod.data, prod.indptr.tolist()
+    return np.array(
+        [data[s:e].sum() if e > s else 0.0 for s, e in itertools.pairwise(ptr)],
+        dtype=np.float64,
+    )
 
 
 @dataclass(frozen=True)

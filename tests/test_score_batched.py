@@ -1,5 +1,4 @@
-"""The fast scorer pieces against their straightforward equivalents, on random invented
-text."""
+"""The batched scorer against the per-pair reference, on random invented articles."""
 
 from __future__ import annotations
 
@@ -8,7 +7,12 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from dedup.score import char_ngram_tfidf
+from dedup.config import ScoreConfig
+from dedup.fingerprint import build_tfidf
+from dedup.minhash import MinHashParams, minhash_signatures
+from dedup.score import ScoringInputs, char_ngram_tfidf, score_pairs
+from dedup.textnorm import tokenize
+from tests.score_reference import reference_score_pairs
 
 VOCAB = [
     "port",
@@ -60,7 +64,11 @@ VOCAB = [
 def _sentence(rng: np.random.Generator) -> str:
     n = int(rng.integers(0, 14))
     words = [VOCAB[int(k)] for k in rng.integers(0, len(VOCAB), size=n)]
-    return " ".join(words).capitalize() + "."
+    text = " ".join(words).capitalize() + "."
+    if n > 3 and rng.random() < 0.25:  # quoted speech, whole or in part
+        cut = int(rng.integers(0, n // 2))
+        text = " ".join([*words[:cut], '"' + " ".join(words[cut:]) + '"'])
+    return text
 
 
 def _corpus(rng: np.random.Generator, n: int) -> list[list[str]]:
@@ -80,6 +88,41 @@ def _corpus(rng: np.random.Generator, n: int) -> list[list[str]]:
             sents = [_sentence(rng) for _ in range(int(rng.integers(1, 9)))]
         arts.append(sents)
     return arts
+
+
+def _inputs(arts: list[list[str]], rng: np.random.Generator) -> ScoringInputs:
+    tokens = [tokenize(" ".join(s)) for s in arts]
+    times = rng.integers(0, 5, size=len(arts)).astype(np.float64) * 3600.0 * 24
+    return ScoringInputs(
+        ids=[str(i) for i in range(len(arts))],
+        tokens=tokens,
+        sentences=arts,
+        titles=[""] * len(arts),
+        signatures=minhash_signatures(tokens, MinHashParams()),
+        tfidf=build_tfidf(tokens, 1.0),
+        shingle_size=3,
+        times=times,
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batched_scorer_equals_per_pair_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    arts = _corpus(rng, 60)
+    inputs = _inputs(arts, rng)
+    ii, jj = np.triu_indices(len(arts), k=1)
+    pick = rng.random(ii.size) < 0.15
+    pairs = np.c_[ii[pick], jj[pick]]
+    cfg = ScoreConfig()
+    new = score_pairs(pairs, inputs, cfg, keep_unrelated=True)
+    ref = reference_score_pairs(pairs, inputs, cfg, keep_unrelated=True)
+    assert len(new.table) == len(pairs)
+    assert new.table[["i", "j", "relation"]].equals(ref.table[["i", "j", "relation"]])
+    for col in new.table.columns:
+        assert new.table[col].tolist() == ref.table[col].tolist(), col
+    assert new.hits == ref.hits
+    assert any(h for pair in new.hits.values() for h in pair)  # some sentences matched
+    assert (new.table["coverage_a_in_b"] > 0).any() and (new.table["coverage_a_in_b"] < 1).any()
 
 
 def test_char_ngram_tfidf_equals_tfidf_vectorizer() -> None:

@@ -7,11 +7,13 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+import dedup.score as score_mod
 from dedup.config import ScoreConfig
 from dedup.fingerprint import build_tfidf
 from dedup.minhash import MinHashParams, minhash_signatures
 from dedup.score import ScoringInputs, char_ngram_tfidf, score_pairs
 from dedup.textnorm import tokenize
+from tests.score_reference import _coverage as reference_coverage
 from tests.score_reference import reference_score_pairs
 
 VOCAB = [
@@ -106,13 +108,18 @@ def _inputs(arts: list[list[str]], rng: np.random.Generator) -> ScoringInputs:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_batched_scorer_equals_per_pair_reference(seed: int) -> None:
+def test_batched_scorer_equals_per_pair_reference(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = np.random.default_rng(seed)
     arts = _corpus(rng, 60)
     inputs = _inputs(arts, rng)
     ii, jj = np.triu_indices(len(arts), k=1)
     pick = rng.random(ii.size) < 0.15
     pairs = np.c_[ii[pick], jj[pick]]
+    # small batches and product slices so that the batch and slice edges are exercised
+    monkeypatch.setattr(score_mod, "_PAIR_BATCH", 37)
+    monkeypatch.setattr(score_mod, "_MAX_SIMS", 64)
     cfg = ScoreConfig()
     new = score_pairs(pairs, inputs, cfg, keep_unrelated=True)
     ref = reference_score_pairs(pairs, inputs, cfg, keep_unrelated=True)
@@ -123,6 +130,37 @@ def test_batched_scorer_equals_per_pair_reference(seed: int) -> None:
     assert new.hits == ref.hits
     assert any(h for pair in new.hits.values() for h in pair)  # some sentences matched
     assert (new.table["coverage_a_in_b"] > 0).any() and (new.table["coverage_a_in_b"] < 1).any()
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+@pytest.mark.parametrize("max_sims", [1, 64, 1 << 21])
+def test_batched_coverage_equals_per_pair_coverage(
+    seed: int, max_sims: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both coverages (retold, reused with the quoted-speech credit) and the hits, in both
+    directions, under loose bars so that every branch is taken."""
+    rng = np.random.default_rng(seed)
+    arts = _corpus(rng, 50)
+    ii, jj = np.triu_indices(len(arts), k=1)
+    pick = rng.random(ii.size) < 0.2
+    pairs = np.c_[ii[pick], jj[pick]]
+    monkeypatch.setattr(score_mod, "_PAIR_BATCH", 23)
+    monkeypatch.setattr(score_mod, "_MAX_SIMS", max_sims)
+    cfg = ScoreConfig(retell_match=0.3, sentence_match=0.5, reuse_match=0.4)
+    index = score_mod._SentenceIndex(arts, np.unique(pairs))
+    got = score_mod._all_coverage(index, pairs, cfg)
+    want = [
+        (
+            reference_coverage(index.rows(i), index.rows(j), cfg),
+            reference_coverage(index.rows(j), index.rows(i), cfg),
+        )
+        for i, j in pairs.tolist()
+    ]
+    assert got == want
+    flat = [d for pair in want for d in pair]
+    assert any(0 < retold < 1 for retold, _, _ in flat)
+    assert any(0 < reused < retold for retold, reused, _ in flat)
+    assert any(hits for _, _, hits in flat)
 
 
 def test_char_ngram_tfidf_equals_tfidf_vectorizer() -> None:

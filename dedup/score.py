@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import xxhash
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
@@ -109,6 +109,90 @@ def _title_jaccard(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb)
 
 
+def _wb_ngrams(word: str) -> list[str]:
+    """The character 3- to 5-grams of one word padded with a space on each side, in the
+    order of scikit-learn's ``char_wb`` analyzer (a word shorter than n gives one n-gram)."""
+    w = " " + word + " "
+    n_chars = len(w)
+    out: list[str] = []
+    for n in range(3, 6):
+        out.extend(w[o : o + n] for o in range(max(1, n_chars - n + 1)))
+        if n_chars <= n:
+            break
+    return out
+
+
+def char_ngram_tfidf(texts: Sequence[str]) -> sp.csr_matrix:
+    """Character n-gram TF-IDF rows, equal (values and vocabulary order) to
+    ``TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+    dtype=np.float32).fit_transform(texts)`` with sorted column indices.
+
+    The n-grams of each distinct word are listed once and the counts are made with numpy,
+    instead of counting every n-gram of every sentence in Python. Rows keep the column
+    order of first appearance until the L2 norms are taken (the order in which scikit-learn
+    sums them), so the values are bit for bit the same. Raises ``ValueError`` when no text
+    has a word.
+    """
+    word_ids: dict[str, int] = {}
+    gram_ids: dict[str, int] = {}
+    grams: list[int] = []
+    ptr: list[int] = [0]
+    seq: list[int] = []
+    lens = np.zeros(len(texts), dtype=np.int64)
+    for d, text in enumerate(texts):
+        words = text.lower().split()
+        lens[d] = len(words)
+        for w in words:
+            k = word_ids.get(w)
+            if k is None:
+                k = word_ids[w] = len(word_ids)
+                for g in _wb_ngrams(w):
+                    gid = gram_ids.get(g)
+                    if gid is None:
+                        gid = gram_ids[g] = len(gram_ids)
+                    grams.append(gid)
+                ptr.append(len(grams))
+            seq.append(k)
+    if not gram_ids:
+        raise ValueError("empty vocabulary")
+    gram_arr = np.asarray(grams, dtype=np.int32)
+    ptr_arr = np.asarray(ptr, dtype=np.int64)
+    seq_arr = np.asarray(seq, dtype=np.int64)
+    word_start = np.r_[0, np.cumsum(lens)]
+    chunks: list[sp.csr_matrix] = []
+    step = 50_000  # sentences per chunk: bounds the size of the expanded n-gram arrays
+    for s in range(0, len(texts), step):
+        e = min(len(texts), s + step)
+        ws = seq_arr[word_start[s] : word_start[e]]
+        cols = gram_arr[_ranges(ptr_arr[ws], ptr_arr[ws + 1] - ptr_arr[ws])]
+        rows = np.repeat(np.repeat(np.arange(e - s), lens[s:e]), ptr_arr[ws + 1] - ptr_arr[ws])
+        m = sp.csr_matrix(
+            (np.ones(cols.size, dtype=np.float32), (rows, cols)), shape=(e - s, len(gram_ids))
+        )
+        m.sum_duplicates()  # columns sorted by first appearance, as scikit-learn has them
+        chunks.append(m)
+    counts = sp.vstack(chunks, format="csr") if len(chunks) > 1 else chunks[0]
+    out = sp.csr_matrix(TfidfTransformer(sublinear_tf=True).fit_transform(counts))
+    remap = np.empty(len(gram_ids), dtype=out.indices.dtype)
+    for new, (_, old) in enumerate(sorted(gram_ids.items())):
+        remap[old] = new
+    out.indices = remap[out.indices]
+    out.has_sorted_indices = False
+    out.sort_indices()
+    return out
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + n)`` for each start s and length n."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    out: np.ndarray = np.repeat(np.asarray(starts, dtype=np.int64) - offsets, lengths)
+    return out + np.arange(total)
+
+
 class _SentenceIndex:
     """Per sentence of the articles being scored: character n-gram TF-IDF vector, word count,
     figures and word bigrams (see :func:`_bigram_matrix`)."""
@@ -127,11 +211,8 @@ class _SentenceIndex:
         self.numbers = _number_matrix(flat)
         self.bigrams = _bigram_matrix(flat)
         if flat:
-            vec = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
-            )
             try:
-                self.matrix = sp.csr_matrix(vec.fit_transform(flat))
+                self.matrix = char_ngram_tfidf(flat)
             except ValueError:
                 self.matrix = sp.csr_matrix((len(flat), 1), dtype=np.float32)
         else:
@@ -146,6 +227,70 @@ class _SentenceIndex:
             self.bigrams[s:e],
             self.quoted[s:e],
         )
+
+    def windows(self, articles: Sequence[int]) -> _Windows:
+        """The windows (:func:`_windows`) of several articles at once, each article's
+        windows in consecutive rows, in :func:`_windows` order (its sentences, then its
+        pairs of adjacent sentences)."""
+        se = np.array([self.offsets[r] for r in articles], dtype=np.int64).reshape(-1, 2)
+        n = se[:, 1] - se[:, 0]
+        n_pair = np.maximum(n - 1, 0)
+        sent = _ranges(se[:, 0], n)
+        pair = _ranges(se[:, 0], n_pair)
+
+        def stack(m: sp.csr_matrix, joined: sp.csr_matrix) -> sp.csr_matrix:
+            return sp.csr_matrix(sp.vstack([m[sent], joined], format="csr"))
+
+        m = self.matrix
+        chars = m[pair] + m[pair + 1]
+        w, qw = self.weights, self.quoted * self.weights
+        pair_w = w[pair] + w[pair + 1]
+        both = _Sentences(
+            stack(m, normalize(chars) if pair.size else chars),
+            np.r_[w[sent], pair_w],
+            stack(self.numbers, (self.numbers[pair] + self.numbers[pair + 1]).minimum(1)),
+            stack(self.bigrams, (self.bigrams[pair] + self.bigrams[pair + 1]).minimum(1)),
+            np.r_[self.quoted[sent], qw[pair] / pair_w + qw[pair + 1] / pair_w],
+        )
+        # rows of ``both`` in window order: each article's sentences, then its adjacent pairs
+        sent_pos = np.cumsum(n) - n
+        pair_pos = np.cumsum(n_pair) - n_pair + sent.size
+        order = _ranges(np.c_[sent_pos, pair_pos].ravel(), np.c_[n, n_pair].ravel())
+        local = np.arange(sent.size) - np.repeat(sent_pos, n)
+        local_pair = np.arange(pair.size) - np.repeat(np.cumsum(n_pair) - n_pair, n_pair)
+        first = np.r_[local, local_pair][order]
+        size = n + n_pair
+        return _Windows(
+            rows=_take(both, order),
+            first=first,
+            start={r: int(p) for r, p in zip(articles, np.cumsum(size) - size, strict=True)},
+            size={r: int(k) for r, k in zip(articles, size, strict=True)},
+            n_sentences={r: int(k) for r, k in zip(articles, n, strict=True)},
+        )
+
+
+def _take(a: _Sentences, sel: np.ndarray) -> _Sentences:
+    """Rows ``sel`` of every field of ``a``."""
+    return _Sentences(
+        sp.csr_matrix(a.chars[sel]),
+        a.weights[sel],
+        sp.csr_matrix(a.numbers[sel]),
+        sp.csr_matrix(a.bigrams[sel]),
+        a.quoted[sel],
+    )
+
+
+@dataclass
+class _Windows:
+    """Windows of several articles (``rows``), and for each window the index of its first
+    sentence in its article; per article its first row, its number of windows and of
+    sentences."""
+
+    rows: _Sentences
+    first: np.ndarray
+    start: dict[int, int]
+    size: dict[int, int]
+    n_sentences: dict[int, int]
 
 
 # Quoted speech: ``teletype'', "straight", “curly”, ‘single’ and 'single' quotes (a single
@@ -292,7 +437,7 @@ def _number_agreement(na: sp.csr_matrix, nw: sp.csr_matrix) -> np.ndarray:
 def sentence_pair_similarity(
     pairs: Sequence[tuple[str, str]], cfg: ScoreConfig | None = None
 ) -> np.ndarray:
-    """The sentence-match score of each pair of sentences as :func:`_coverage` uses it
+    """The sentence-match score of each pair of sentences as the coverage scores use it
     (statistics fitted on all the sentences; the pair matches at 1 or more)."""
     cfg = cfg or ScoreConfig()
     flat = [s for pair in pairs for s in pair]
@@ -320,38 +465,132 @@ def sentence_pair_similarity(
     return out
 
 
-def _coverage(
-    a: _Sentences, b: _Sentences, cfg: ScoreConfig
-) -> tuple[float, float, frozenset[int]]:
-    """How much of a is found in b, and which of b's sentences were matched.
+_MAX_SIMS = 1 << 21  # sentence x window scores computed in one product
 
-    Returns the share of a's words in sentences retold in b (character n-gram cosine with a
-    sentence of b or two adjacent ones, times number agreement, at least ``retell_match``:
-    the same facts, maybe in other words), the share reused in b (:func:`_match_scores`;
-    quoted speech counts :data:`QUOTE_WEIGHT`) and the sentences of b that retell a's."""
-    if a.chars.shape[0] == 0 or b.chars.shape[0] == 0:
-        return 0.0, 0.0, frozenset()
-    wins, first = _windows(b)
-    agree = _number_agreement(a.numbers, wins.numbers)
-    loose = (a.chars @ wins.chars.T).toarray() * agree
-    best = loose.max(axis=1)
-    arg = loose.argmax(axis=1)
-    retold = best >= cfg.retell_match
+
+def _segment_first_argmax(
+    m: np.ndarray, top: np.ndarray, seg: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """Per row and column segment, the position in the segment of the first column equal
+    to the segment's maximum ``top`` (what ``argmax`` over the segment gives)."""
+    local = np.arange(m.shape[1]) - np.repeat(seg, sizes)
+    hit = m == np.repeat(top, sizes, axis=1)
+    big = m.shape[1]
+    out: np.ndarray = np.minimum.reduceat(np.where(hit, local[None, :], big), seg, axis=1)
+    return out
+
+
+def _coverage_many(
+    index: _SentenceIndex,
+    wins: _Windows,
+    src: int,
+    targets: Sequence[int],
+    cfg: ScoreConfig,
+) -> list[tuple[float, float, frozenset[int]]]:
+    """How much of article ``src`` is found in each of ``targets``, and which of the
+    target's sentences were matched.
+
+    For each target b: the share of src's words in sentences retold in b (character n-gram
+    cosine with a sentence of b or two adjacent ones, times number agreement, at least
+    ``retell_match``: the same facts, maybe in other words), the share reused in b
+    (:func:`_match_scores`; quoted speech counts :data:`QUOTE_WEIGHT`) and the sentences
+    of b that retell src's. src's sentences meet the windows of all the targets in one
+    product (in slices of at most ``_MAX_SIMS`` scores), then a maximum per sentence and
+    target."""
+    out: list[tuple[float, float, frozenset[int]]] = [(0.0, 0.0, frozenset())] * len(targets)
+    a = index.rows(src)
+    n_a = a.chars.shape[0]
+    todo = [k for k, t in enumerate(targets) if wins.n_sentences[t] > 0]
+    if n_a == 0 or not todo:
+        return out
     total = a.weights.sum()
-    cov = float(a.weights[retold].sum() / total)
-    strict = _match_scores(a, wins, cfg)
-    reused = strict.max(axis=1) >= 1.0
-    quoted = np.maximum(a.quoted, wins.quoted[strict.argmax(axis=1)]) >= 0.5
-    credit = np.where(quoted, QUOTE_WEIGHT, 1.0) * reused
-    cov_reused = float((a.weights * credit).sum() / total)
-    hit: set[int] = set()
-    nb = b.chars.shape[0]
-    for a_idx in np.flatnonzero(retold):
-        w = int(arg[a_idx])
-        hit.add(int(first[w]))
-        if w >= nb:
-            hit.add(int(first[w]) + 1)
-    return min(cov, 1.0), min(cov_reused, 1.0), frozenset(hit)
+    size_a = np.maximum(np.asarray(a.bigrams.sum(axis=1)).ravel(), 1)[:, None]
+    budget = max(1, _MAX_SIMS // n_a)
+    pos = 0
+    while pos < len(todo):
+        batch = [todo[pos]]
+        width = wins.size[targets[todo[pos]]]
+        pos += 1
+        while pos < len(todo) and width + wins.size[targets[todo[pos]]] <= budget:
+            width += wins.size[targets[todo[pos]]]
+            batch.append(todo[pos])
+            pos += 1
+        starts = np.array([wins.start[targets[k]] for k in batch], dtype=np.int64)
+        sizes = np.array([wins.size[targets[k]] for k in batch], dtype=np.int64)
+        sel = _ranges(starts, sizes)
+        w = _take(wins.rows, sel)
+        first = wins.first[sel]
+        seg = np.cumsum(sizes) - sizes
+        # the terms of _match_scores, with the cosine and agreement shared with "retold"
+        cos = (a.chars @ w.chars.T).toarray()
+        agree = _number_agreement(a.numbers, w.numbers)
+        loose = cos * agree
+        inter = (a.bigrams @ w.bigrams.T).toarray()
+        reuse = inter / size_a / cfg.reuse_match
+        strict = np.maximum(cos / cfg.sentence_match, reuse) * agree
+        best = np.maximum.reduceat(loose, seg, axis=1)
+        retold = best >= cfg.retell_match
+        top = np.maximum.reduceat(strict, seg, axis=1)
+        arg_strict = _segment_first_argmax(strict, top, seg, sizes)
+        quoted = np.maximum(a.quoted[:, None], w.quoted[seg[None, :] + arg_strict]) >= 0.5
+        credit = np.where(quoted, QUOTE_WEIGHT, 1.0) * (top >= 1.0)
+        # word counts (and halves of them) sum exactly in any order
+        cov = (a.weights @ retold) / total
+        cov_reused = (a.weights @ credit) / total
+        arg_loose = _segment_first_argmax(loose, best, seg, sizes)
+        for c, k in enumerate(batch):
+            rows_hit = np.flatnonzero(retold[:, c])
+            nb = wins.n_sentences[targets[k]]
+            ww = arg_loose[rows_hit, c].tolist()
+            f = first[int(seg[c]) + arg_loose[rows_hit, c]].tolist()
+            hit = set(f)
+            hit.update(fw + 1 for fw, wk in zip(f, ww, strict=True) if wk >= nb)
+            out[k] = (min(float(cov[c]), 1.0), min(float(cov_reused[c]), 1.0), frozenset(hit))
+    return out
+
+
+def _all_coverage(
+    sent: _SentenceIndex,
+    pairs: np.ndarray,
+    cfg: ScoreConfig,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[tuple[float, float, frozenset[int]], tuple[float, float, frozenset[int]]]]:
+    """For each pair (i, j): (:func:`_coverage_many` of i in j, of j in i).
+
+    Both directions of every pair are grouped by the article whose sentences are matched
+    (the source), so each source meets all its partners in one product; sources are taken
+    in chunks of about ``_PAIR_BATCH`` directions, and the windows of a chunk's partners
+    are built once per chunk."""
+    n = len(pairs)
+    src = np.r_[pairs[:, 0], pairs[:, 1]]
+    dst = np.r_[pairs[:, 1], pairs[:, 0]]
+    order = np.argsort(src, kind="stable")
+    src_sorted = src[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(src_sorted)) + 1]
+    ends = np.r_[starts[1:], len(order)]
+    res: list[tuple[float, float, frozenset[int]]] = [(0.0, 0.0, frozenset())] * (2 * n)
+    reported = 0
+    g = 0
+    while g < len(starts):
+        h = g + 1
+        while h < len(starts) and ends[h] - starts[g] <= _PAIR_BATCH:
+            h += 1
+        hi = int(ends[h - 1])
+        wins = sent.windows(np.unique(dst[order[int(starts[g]) : hi]]).tolist())
+        for s0, e0 in zip(starts[g:h].tolist(), ends[g:h].tolist(), strict=True):
+            group = order[s0:e0]
+            found = _coverage_many(sent, wins, int(src_sorted[s0]), dst[group].tolist(), cfg)
+            for d, r in zip(group.tolist(), found, strict=True):
+                res[d] = r
+        g = h
+        if progress is not None:
+            done = hi // 2
+            progress(done - reported)
+            reported = done
+    return [(res[p], res[p + n]) for p in range(n)]
+
+
+_PAIR_BATCH = 4096  # directions (source, partner) whose partners' windows are built together
 
 
 def decide_relation(
@@ -431,19 +670,25 @@ def score_pairs(
     x = inputs.tfidf
     records: list[dict[str, object]] = []
     hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]] = {}
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    mh_all = (
+        np.mean(sigs[pairs[:, 0]] == sigs[pairs[:, 1]], axis=1)
+        if sigs.shape[1]
+        else np.zeros(len(pairs), dtype=np.float64)
+    )
+    cos_all = _row_dots(x, pairs[:, 0], pairs[:, 1])
+    coverage = _all_coverage(sent, pairs, cfg, progress)
     for n_done, (i, j) in enumerate(pairs.tolist(), start=1):
         a, b = sets[i], sets[j]
         inter = float(np.intersect1d(a, b, assume_unique=True).size)
         union = a.size + b.size - inter
-        sa, sb = sent.rows(i), sent.rows(j)
-        cov_ab, reused_ab, hit_b = _coverage(sa, sb, cfg)
-        cov_ba, reused_ba, hit_a = _coverage(sb, sa, cfg)
+        (cov_ab, reused_ab, hit_b), (cov_ba, reused_ba, hit_a) = coverage[n_done - 1]
         row: dict[str, float] = {
-            "minhash_jaccard": float(np.mean(sigs[i] == sigs[j])) if sigs.shape[1] else 0.0,
+            "minhash_jaccard": float(mh_all[n_done - 1]),
             "jaccard": inter / union if union else 0.0,
             "containment_a_in_b": inter / a.size if a.size else 0.0,
             "containment_b_in_a": inter / b.size if b.size else 0.0,
-            "tfidf_cosine": float(min(1.0, x[i].multiply(x[j]).sum())) if x.shape[1] else 0.0,
+            "tfidf_cosine": float(min(1.0, cos_all[n_done - 1])),
             "coverage_a_in_b": cov_ab,
             "coverage_b_in_a": cov_ba,
         }
@@ -467,12 +712,24 @@ def score_pairs(
         if rel or keep_unrelated:
             records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
             hits[(i, j)] = (hit_b, hit_a)
-        if progress is not None and n_done % 256 == 0:
-            progress(256)
-    if progress is not None:
-        progress(len(pairs) % 256)
     table = pd.DataFrame.from_records(records, columns=cols)
     return ScoredPairs(table, hits)
+
+
+def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    """Dot product of rows ``x[ii[n]]`` and ``x[jj[n]]`` for each n (0 without columns),
+    summed in the order and precision of ``x[i].multiply(x[j]).sum()``."""
+    if x.shape[1] == 0:
+        return np.zeros(len(ii), dtype=np.float64)
+    xi, xj = sp.csr_matrix(x[ii]), sp.csr_matrix(x[jj])
+    xi.sum_duplicates()  # canonical rows: the product's entries in the one-row order
+    xj.sum_duplicates()
+    prod = sp.csr_matrix(xi.multiply(xj))
+    data, ptr = prod.data, prod.indptr.tolist()
+    return np.array(
+        [data[s:e].sum() if e > s else 0.0 for s, e in itertools.pairwise(ptr)],
+        dtype=np.float64,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """The straightforward per-pair scorer that :func:`dedup.score.score_pairs` replaced: one
 pair at a time, each direction's sentence coverage with :func:`_coverage` (sentence x
-window products for one pair). The batched scorer must give the same relations, hits and
-scores."""
+window products for one pair, windows built per article by :func:`dedup.score._windows`).
+The batched scorer must give the same relations, hits and scores. The sentence similarity
+itself (:func:`dedup.score._match_scores`, :func:`dedup.score._number_agreement`) is shared:
+what is checked here is the batching, not the similarity."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
 from dedup.score import (
@@ -19,67 +19,18 @@ from dedup.score import (
     ScoredPairs,
     ScoringInputs,
     _later,
+    _match_scores,
+    _number_agreement,
     _SentenceIndex,
     _Sentences,
     _title_jaccard,
+    _windows,
     body_digest,
     decide_relation,
     figures,
     figures_disagree,
     shingle_set,
 )
-
-
-def _windows(a: _Sentences) -> tuple[_Sentences, np.ndarray]:
-    """Each sentence and each pair of adjacent sentences (vectors renormalised, figures and
-    bigrams united), and for each window the index of its first sentence."""
-    n = a.chars.shape[0]
-    if n < 2:
-        return a, np.arange(n)
-    pairs = normalize(a.chars[:-1] + a.chars[1:])
-    pair_nums = (a.numbers[:-1] + a.numbers[1:]).minimum(1)
-    pair_grams = (a.bigrams[:-1] + a.bigrams[1:]).minimum(1)
-    pair_w = a.weights[:-1] + a.weights[1:]
-    return (
-        _Sentences(
-            sp.vstack([a.chars, pairs]).tocsr(),
-            np.r_[a.weights, pair_w],
-            sp.vstack([a.numbers, pair_nums]).tocsr(),
-            sp.vstack([a.bigrams, pair_grams]).tocsr(),
-            np.r_[
-                a.quoted, (a.quoted * a.weights)[:-1] / pair_w + (a.quoted * a.weights)[1:] / pair_w
-            ],
-        ),
-        np.r_[np.arange(n), np.arange(n - 1)],
-    )
-
-
-def _match_scores(a: _Sentences, w: _Sentences, cfg: ScoreConfig) -> np.ndarray:
-    """Sentence x window match score; a sentence matches a window at 1 or more.
-
-    A sentence is found in a window when the character n-gram cosine reaches
-    ``sentence_match`` (the same sentence, lightly edited) or when ``reuse_match`` of its
-    content bigrams occur in the window (reworded around reused phrases), times the number
-    agreement. Shared names and topic words alone reach neither bar."""
-    cos = (a.chars @ w.chars.T).toarray() / cfg.sentence_match
-    inter = (a.bigrams @ w.bigrams.T).toarray()
-    size = np.asarray(a.bigrams.sum(axis=1)).ravel()
-    reuse = inter / np.maximum(size, 1)[:, None] / cfg.reuse_match
-    out: np.ndarray = np.maximum(cos, reuse) * _number_agreement(a.numbers, w.numbers)
-    return out
-
-
-def _number_agreement(na: sp.csr_matrix, nw: sp.csr_matrix) -> np.ndarray:
-    """Square of the share of the smaller set of numbers found in the other, 1 where either
-    has none: templated reports (prices, results, dividends) share wording, not figures."""
-    inter = (na @ nw.T).toarray()
-    size_a = np.asarray(na.sum(axis=1)).ravel()
-    size_w = np.asarray(nw.sum(axis=1)).ravel()
-    smaller = np.minimum.outer(size_a, size_w)
-    out = np.ones_like(inter, dtype=np.float64)
-    has = smaller > 0
-    out[has] = (inter[has] / smaller[has]) ** 2
-    return out
 
 
 def _coverage(

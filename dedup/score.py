@@ -345,27 +345,59 @@ def _stem(word: str) -> str:
     return word
 
 
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an integer array by sorting (faster than its hash-based path)."""
+    x = np.sort(x)
+    out: np.ndarray = x[np.r_[True, x[1:] != x[:-1]]] if x.size else x
+    return out
+
+
 def _bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
     """Binary sentence x word-bigram matrix (stemmed words), without the bigrams made of two
-    common words of the batch: the shared phrasing that textual reuse leaves behind."""
-    if not sentences:
+    common words of the batch: the shared phrasing that textual reuse leaves behind.
+
+    Columns are the distinct bigrams in the order of their "first second" strings (the order
+    a vocabulary sorted by string gives). Stemming is done once per distinct token; stems
+    get integer ranks in sorted order, so a bigram's id ``rank_a * n_stems + rank_b`` sorts
+    as its string does (a space sorts before any word character)."""
+    n = len(sentences)
+    if not n:
         return sp.csr_matrix((0, 1), dtype=np.float32)
-    toks = [[_stem(t) for t in tokenize(s)] for s in sentences]
-    df: dict[str, int] = {}
-    for ts in toks:
-        for t in set(ts):
-            df[t] = df.get(t, 0) + 1
-    need = max(_COMMON_MIN, _COMMON_SHARE * len(sentences))
-    common = {t for t, c in df.items() if c >= need}
-    docs = [
-        [f"{a} {b}" for a, b in itertools.pairwise(ts) if a not in common or b not in common]
-        for ts in toks
-    ]
-    vec = CountVectorizer(analyzer=lambda d: d, binary=True, dtype=np.float32)
-    try:
-        return sp.csr_matrix(vec.fit_transform(docs))
-    except ValueError:  # no sentence has a bigram
-        return sp.csr_matrix((len(sentences), 1), dtype=np.float32)
+    toks = [tokenize(s) for s in sentences]
+    lengths = np.fromiter(map(len, toks), dtype=np.int64, count=n)
+    words = itertools.chain.from_iterable
+    raw = {t: i for i, t in enumerate(dict.fromkeys(words(toks)))}
+    flat = np.fromiter(map(raw.__getitem__, words(toks)), dtype=np.int64, count=int(lengths.sum()))
+    stems = [_stem(t) for t in raw]
+    vocab = sorted(set(stems))
+    rank = {s: i for i, s in enumerate(vocab)}
+    n_stems = len(vocab)
+    ids = np.array([rank[s] for s in stems], dtype=np.int64)[flat]
+    row = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    # document frequency of each stem: distinct (sentence, stem) pairs
+    df = np.bincount(_sorted_unique(row * n_stems + ids) % n_stems, minlength=n_stems)
+    common = df >= max(_COMMON_MIN, _COMMON_SHARE * n)
+    first, second = ids[:-1], ids[1:]
+    keep = (row[:-1] == row[1:]) & ~(common[first] & common[second])
+    gram_rows = row[:-1][keep]
+    codes = first[keep] * n_stems + second[keep]
+    if codes.size == 0:  # no sentence has a bigram
+        return sp.csr_matrix((n, 1), dtype=np.float32)
+    order = np.argsort(codes, kind="stable")
+    by_code = codes[order]
+    new = np.r_[True, by_code[1:] != by_code[:-1]]
+    grams = by_code[new]
+    cols = np.empty_like(order)
+    cols[order] = np.cumsum(new) - 1
+    cells = _sorted_unique(gram_rows * grams.size + cols)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cells // grams.size, minlength=n), out=indptr[1:])
+    out = sp.csr_matrix(
+        (np.ones(cells.size, dtype=np.float32), cells % grams.size, indptr),
+        shape=(n, grams.size),
+    )
+    out.has_sorted_indices = True
+    return out
 
 
 _NUMBER_RE = r"(?u)\d+(?:[.,:/]\d+)*"

@@ -3,17 +3,24 @@ pair at a time, each direction's sentence coverage with :func:`_coverage` (sente
 window products for one pair, windows built per article by :func:`dedup.score._windows`).
 The batched scorer must give the same relations, hits and scores. The sentence similarity
 itself (:func:`dedup.score._match_scores`, :func:`dedup.score._number_agreement`) is shared:
-what is checked here is the batching, not the similarity."""
+what is checked here is the batching, not the similarity. :func:`reference_bigram_matrix`
+is the per-token builder of the sentence x bigram matrix that the vectorised
+:func:`dedup.score._bigram_matrix` replaced; the two must give equal matrices."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
 
 from dedup.config import ScoreConfig
 from dedup.score import (
+    _COMMON_MIN,
+    _COMMON_SHARE,
     PAIR_COLUMNS,
     QUOTE_WEIGHT,
     ScoredPairs,
@@ -23,6 +30,7 @@ from dedup.score import (
     _number_agreement,
     _SentenceIndex,
     _Sentences,
+    _stem,
     _title_jaccard,
     _windows,
     body_digest,
@@ -31,6 +39,7 @@ from dedup.score import (
     figures_disagree,
     shingle_set,
 )
+from dedup.textnorm import tokenize
 
 
 def _coverage(
@@ -131,3 +140,26 @@ def reference_score_pairs(
         progress(len(pairs) % 256)
     table = pd.DataFrame.from_records(records, columns=cols)
     return ScoredPairs(table, hits)
+
+
+def reference_bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
+    """Binary sentence x word-bigram matrix (stemmed words), without the bigrams made of two
+    common words of the batch: the shared phrasing that textual reuse leaves behind."""
+    if not sentences:
+        return sp.csr_matrix((0, 1), dtype=np.float32)
+    toks = [[_stem(t) for t in tokenize(s)] for s in sentences]
+    df: dict[str, int] = {}
+    for ts in toks:
+        for t in set(ts):
+            df[t] = df.get(t, 0) + 1
+    need = max(_COMMON_MIN, _COMMON_SHARE * len(sentences))
+    common = {t for t, c in df.items() if c >= need}
+    docs = [
+        [f"{a} {b}" for a, b in itertools.pairwise(ts) if a not in common or b not in common]
+        for ts in toks
+    ]
+    vec = CountVectorizer(analyzer=lambda d: d, binary=True, dtype=np.float32)
+    try:
+        return sp.csr_matrix(vec.fit_transform(docs))
+    except ValueError:  # no sentence has a bigram
+        return sp.csr_matrix((len(sentences), 1), dtype=np.float32)

@@ -680,6 +680,67 @@ def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:
     return "a" if gap > 0 else "b"
 
 
+@dataclass
+class ArticleFacts:
+    """Per-article facts the pair rules need, for the rows being scored."""
+
+    sets: dict[int, np.ndarray]  # shingle sets (:func:`shingle_set`)
+    digests: dict[int, str]  # body digests (:func:`body_digest`)
+    nwords: dict[int, int]
+    figures: dict[int, frozenset[str]]
+
+
+def article_facts(inputs: ScoringInputs, rows: np.ndarray) -> ArticleFacts:
+    """Shingle sets, digests, word counts and figures of ``rows``."""
+    rs = rows.tolist()
+    return ArticleFacts(
+        sets={r: shingle_set(inputs.tokens[r], inputs.shingle_size) for r in rs},
+        digests={r: body_digest(inputs.tokens[r]) for r in rs},
+        nwords={r: len(inputs.tokens[r]) for r in rs},
+        figures={r: figures(inputs.sentences[r]) for r in rs},
+    )
+
+
+def shingle_overlap(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """Exact ``jaccard`` and ``containment`` each way of two shingle sets."""
+    inter = float(np.intersect1d(a, b, assume_unique=True).size)
+    union = a.size + b.size - inter
+    return {
+        "jaccard": inter / union if union else 0.0,
+        "containment_a_in_b": inter / a.size if a.size else 0.0,
+        "containment_b_in_a": inter / b.size if b.size else 0.0,
+    }
+
+
+def pair_relation(
+    inputs: ScoringInputs,
+    facts: ArticleFacts,
+    i: int,
+    j: int,
+    row: dict[str, float],
+    cfg: ScoreConfig,
+) -> str:
+    """The relation of rows ``i`` and ``j`` from their scores (``row``, with the reused
+    coverage each way) and their article facts: :func:`decide_relation` with the
+    short-template, figures and time-order checks worked out."""
+    min_words = min(facts.nwords[i], facts.nwords[j])
+    short = (
+        min_words < cfg.short_body_words
+        and bool(inputs.titles[i].strip())
+        and bool(inputs.titles[j].strip())
+        and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
+    )
+    return decide_relation(
+        row,
+        facts.digests[i] == facts.digests[j] and facts.nwords[i] > 0,
+        short,
+        cfg,
+        min_words,
+        figures_disagree(facts.figures[i], facts.figures[j], cfg),
+        _later(inputs.times, i, j, cfg.rewrite_order_hours),
+    )
+
+
 def score_pairs(
     pairs: np.ndarray,
     inputs: ScoringInputs,
@@ -692,11 +753,7 @@ def score_pairs(
     if len(pairs) == 0:
         return ScoredPairs(pd.DataFrame(columns=cols), {})
     rows = np.unique(pairs)
-    k = inputs.shingle_size
-    sets = {r: shingle_set(inputs.tokens[r], k) for r in rows.tolist()}
-    digests = {r: body_digest(inputs.tokens[r]) for r in rows.tolist()}
-    nwords = {r: len(inputs.tokens[r]) for r in rows.tolist()}
-    figs = {r: figures(inputs.sentences[r]) for r in rows.tolist()}
+    facts = article_facts(inputs, rows)
     sent = _SentenceIndex(inputs.sentences, rows)
     sigs = inputs.signatures
     x = inputs.tfidf
@@ -711,36 +768,16 @@ def score_pairs(
     cos_all = _row_dots(x, pairs[:, 0], pairs[:, 1])
     coverage = _all_coverage(sent, pairs, cfg, progress)
     for n_done, (i, j) in enumerate(pairs.tolist(), start=1):
-        a, b = sets[i], sets[j]
-        inter = float(np.intersect1d(a, b, assume_unique=True).size)
-        union = a.size + b.size - inter
         (cov_ab, reused_ab, hit_b), (cov_ba, reused_ba, hit_a) = coverage[n_done - 1]
         row: dict[str, float] = {
             "minhash_jaccard": float(mh_all[n_done - 1]),
-            "jaccard": inter / union if union else 0.0,
-            "containment_a_in_b": inter / a.size if a.size else 0.0,
-            "containment_b_in_a": inter / b.size if b.size else 0.0,
+            **shingle_overlap(facts.sets[i], facts.sets[j]),
             "tfidf_cosine": float(min(1.0, cos_all[n_done - 1])),
             "coverage_a_in_b": cov_ab,
             "coverage_b_in_a": cov_ba,
         }
         reused = {"reused_a_in_b": reused_ab, "reused_b_in_a": reused_ba}
-        min_words = min(nwords[i], nwords[j])
-        short = (
-            min_words < cfg.short_body_words
-            and bool(inputs.titles[i].strip())
-            and bool(inputs.titles[j].strip())
-            and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
-        )
-        rel = decide_relation(
-            {**row, **reused},
-            digests[i] == digests[j] and nwords[i] > 0,
-            short,
-            cfg,
-            min_words,
-            figures_disagree(figs[i], figs[j], cfg),
-            _later(inputs.times, i, j, cfg.rewrite_order_hours),
-        )
+        rel = pair_relation(inputs, facts, i, j, {**row, **reused}, cfg)
         if rel or keep_unrelated:
             records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
             hits[(i, j)] = (hit_b, hit_a)

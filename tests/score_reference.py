@@ -25,19 +25,15 @@ from dedup.score import (
     QUOTE_WEIGHT,
     ScoredPairs,
     ScoringInputs,
-    _later,
     _match_scores,
     _number_agreement,
     _SentenceIndex,
     _Sentences,
     _stem,
-    _title_jaccard,
     _windows,
-    body_digest,
-    decide_relation,
-    figures,
-    figures_disagree,
-    shingle_set,
+    article_facts,
+    pair_relation,
+    shingle_overlap,
 )
 from dedup.textnorm import tokenize
 
@@ -88,49 +84,25 @@ def reference_score_pairs(
     if len(pairs) == 0:
         return ScoredPairs(pd.DataFrame(columns=cols), {})
     rows = np.unique(pairs)
-    k = inputs.shingle_size
-    sets = {r: shingle_set(inputs.tokens[r], k) for r in rows.tolist()}
-    digests = {r: body_digest(inputs.tokens[r]) for r in rows.tolist()}
-    nwords = {r: len(inputs.tokens[r]) for r in rows.tolist()}
-    figs = {r: figures(inputs.sentences[r]) for r in rows.tolist()}
+    facts = article_facts(inputs, rows)
     sent = _SentenceIndex(inputs.sentences, rows)
     sigs = inputs.signatures
     x = inputs.tfidf
     records: list[dict[str, object]] = []
     hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]] = {}
     for n_done, (i, j) in enumerate(pairs.tolist(), start=1):
-        a, b = sets[i], sets[j]
-        inter = float(np.intersect1d(a, b, assume_unique=True).size)
-        union = a.size + b.size - inter
         sa, sb = sent.rows(i), sent.rows(j)
         cov_ab, reused_ab, hit_b = _coverage(sa, sb, cfg)
         cov_ba, reused_ba, hit_a = _coverage(sb, sa, cfg)
         row: dict[str, float] = {
             "minhash_jaccard": float(np.mean(sigs[i] == sigs[j])) if sigs.shape[1] else 0.0,
-            "jaccard": inter / union if union else 0.0,
-            "containment_a_in_b": inter / a.size if a.size else 0.0,
-            "containment_b_in_a": inter / b.size if b.size else 0.0,
+            **shingle_overlap(facts.sets[i], facts.sets[j]),
             "tfidf_cosine": float(min(1.0, x[i].multiply(x[j]).sum())) if x.shape[1] else 0.0,
             "coverage_a_in_b": cov_ab,
             "coverage_b_in_a": cov_ba,
         }
         reused = {"reused_a_in_b": reused_ab, "reused_b_in_a": reused_ba}
-        min_words = min(nwords[i], nwords[j])
-        short = (
-            min_words < cfg.short_body_words
-            and bool(inputs.titles[i].strip())
-            and bool(inputs.titles[j].strip())
-            and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
-        )
-        rel = decide_relation(
-            {**row, **reused},
-            digests[i] == digests[j] and nwords[i] > 0,
-            short,
-            cfg,
-            min_words,
-            figures_disagree(figs[i], figs[j], cfg),
-            _later(inputs.times, i, j, cfg.rewrite_order_hours),
-        )
+        rel = pair_relation(inputs, facts, i, j, {**row, **reused}, cfg)
         if rel or keep_unrelated:
             records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
             hits[(i, j)] = (hit_b, hit_a)

@@ -20,8 +20,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +32,7 @@ from dedup.pipeline import (
     ARTICLE_COLUMNS,
     CLUSTER_COLUMNS,
     RunResult,
+    StageTimer,
     parse_times,
     run_pipeline,
 )
@@ -44,19 +44,6 @@ STATUS_COLUMN = "cluster_status"
 STATUSES = ("new", "grown", "merged", "split", "unchanged")
 _DAY = 86400.0
 _INPUT_FIELDS = ("id", "source", "published_at", "title", "url", "text")
-
-
-class _Clock:
-    """Seconds spent in the store's reads and writes, for ``run.json`` timings."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - t0, 4)
 
 
 @dataclass
@@ -174,7 +161,7 @@ def run_incremental(
     """Compare ``incoming`` articles with the stored window, save the run in one
     transaction and return the cumulative view of the window."""
     sc = config.state
-    clock = _Clock()
+    clock = StageTimer()
     times = parse_times(incoming["published_at"]) if len(incoming) else np.empty(0)
     known = times[~np.isnan(times)]
     if known.size:
@@ -197,7 +184,7 @@ def run_incremental(
         )
     ]
     inc["window_ts"] = np.where(np.isnan(times), reference, times) if len(inc) else []
-    with clock("state_lookup"):
+    with clock.stage("state_lookup"):
         stored = store.content_hashes(inc["id"].tolist())
         n_prunable = store.count_prunable(prune_before)
     is_new = ~inc["id"].isin(list(stored))
@@ -234,7 +221,7 @@ def run_incremental(
         log.info("run %d: nothing new; the store is unchanged", run_id)
         return _from_view(store, window_start, run_id, False, counts, {}, clock.timings)
 
-    with clock("state_load"):
+    with clock.stage("state_load"):
         window = store.load_window(window_start)
     crash_point("loaded")
     window = window[~window["id"].isin(fresh["id"])]
@@ -289,7 +276,7 @@ def run_incremental(
         pairs=result.pairs,
         prune_before_ts=prune_before if n_prunable else None,
     )
-    with clock("state_save"):
+    with clock.stage("state_save"):
         run_id = store.save_run(record, update)
     crash_point("committed")
     by_status = Counter(ids.status.values())

@@ -11,7 +11,7 @@ import codecs
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,15 +262,3 @@ def read_articles(paths: Sequence[str | Path], cfg: InputConfig | None = None) -
     if rejects:
         log.warning("%d input rows rejected; see rejects.csv", len(rejects))
     return IngestResult(articles=articles, rejects=rej, checksums=checksums)
-
-
-def iter_input_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The files a set of inputs stands for (folders expanded), for checksums and job logs."""
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.suffix.lower() in _FOLDER_SUFFIXES))
-        else:
-            out.append(p)
-    return out

@@ -22,7 +22,7 @@ from dedup.clean import clean_frame
 from dedup.cluster import choose_canonical, cluster_rows, edges_from_pairs
 from dedup.config import Config
 from dedup.fingerprint import fingerprint
-from dedup.score import PAIR_COLUMNS, ScoringInputs, score_pairs
+from dedup.score import PAIR_COLUMNS, VERSION_RELATIONS, ScoringInputs, score_pairs
 from dedup.textnorm import tokenize
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,10 @@ class RunResult:
     signatures: np.ndarray | None = None  # (n, num_perm) uint32, row-aligned with articles
 
 
-class _Stages:
-    def __init__(self, progress: bool) -> None:
+class StageTimer:
+    """Seconds per named stage (``run.json`` timings) and the stages' progress bars."""
+
+    def __init__(self, progress: bool = False) -> None:
         self.progress = progress
         self.timings: dict[str, float] = {}
 
@@ -91,7 +93,7 @@ def cluster_id_for(canonical_id: str) -> str:
 def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False) -> RunResult:
     """Clean, fingerprint, find candidates, score, cluster. ``articles`` has at least the
     columns ``id, source, published_at, title, text`` (strings)."""
-    st = _Stages(progress)
+    st = StageTimer(progress)
     counts: dict[str, Any] = {"articles": len(articles)}
     with st.stage("clean"):
         table = clean_frame(articles.reset_index(drop=True), config.clean)
@@ -221,11 +223,7 @@ def _describe_clusters(
                     sim = max(rec.containment_a_in_b, rec.coverage_a_in_b)
                 else:
                     sim = max(rec.containment_b_in_a, rec.coverage_b_in_a)
-                rel = (
-                    rec.relation
-                    if rec.relation in ("exact", "near_copy", "partial_copy", "rewrite")
-                    else "chained"
-                )
+                rel = rec.relation if rec.relation in VERSION_RELATIONS else "chained"
             rows.append(
                 {
                     "id": ids[r],

@@ -20,16 +20,15 @@ config or the store is busy with another run, 1 unexpected failure.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dedup.config import config_from_mapping, read_config_file
-from dedup.errors import ConfigError, DedupError
+from dedup.errors import ConfigError
 from dedup.runner import run_files
 from dedup.state import crash_point
+from jobs.jobfile import job_path, load_job, run_job
 
 log = logging.getLogger("jobs.drop_folder")
 
@@ -67,50 +66,33 @@ def move_aside(files: Sequence[Path], processed: Path) -> list[Path]:
 def _path(base: Path, value: object, key: str) -> Path:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"[job] needs '{key}' (a folder path)")
-    p = Path(value)
-    return p if p.is_absolute() else base / p
+    return job_path(base, value)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1 or args[0] in ("-h", "--help"):
-        print("usage: python -m jobs.drop_folder JOB.toml", file=sys.stderr)
-        return 0 if args and args[0] in ("-h", "--help") else 2
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        data = read_config_file(args[0])
-        base = Path(args[0]).resolve().parent
-        job = data.get("job", {})
-        drop = _path(base, job.get("drop"), "drop")
-        processed = _path(base, job.get("processed"), "processed")
-        out = _path(base, job.get("out"), "out")
-        config = config_from_mapping(data)
-        if not config.state.path:
-            raise ConfigError(f"{args[0]}: [state] needs 'path' (the state store file)")
-        state = _path(base, config.state.path, "path")
-        config = dataclasses.replace(
-            config, state=dataclasses.replace(config.state, path=str(state))
-        )
-        if not drop.is_dir():
-            raise ConfigError(f"{drop}: the drop folder does not exist")
-        files = waiting_files(drop)
-        if not files:
-            log.info("nothing to do: no data files in %s", drop)
-            return 0
-        result = run_files(files, out, config, progress=False)
-        crash_point("reported")
-        moved = move_aside(files, processed)
-    except DedupError as exc:
-        log.error("%s", exc)
-        return 2
-    except Exception:
-        log.exception("unexpected failure")
-        return 1
+def _run(job_file: str) -> int:
+    data, base, config = load_job(job_file)
+    job = data.get("job", {})
+    drop = _path(base, job.get("drop"), "drop")
+    processed = _path(base, job.get("processed"), "processed")
+    out = _path(base, job.get("out"), "out")
+    if not config.state.path:
+        raise ConfigError(f"{job_file}: [state] needs 'path' (the state store file)")
+    if not drop.is_dir():
+        raise ConfigError(f"{drop}: the drop folder does not exist")
+    files = waiting_files(drop)
+    if not files:
+        log.info("nothing to do: no data files in %s", drop)
+        return 0
+    result = run_files(files, out, config, progress=False)
+    crash_point("reported")
+    moved = move_aside(files, processed)
     state_counts = result.manifest["counts"].get("state", {})
     log.info("done: %d files moved to %s; %s", len(moved), processed, state_counts)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_job(argv, "jobs.drop_folder", _run, log)
 
 
 if __name__ == "__main__":

@@ -229,44 +229,42 @@ class _SentenceIndex:
         )
 
     def windows(self, articles: Sequence[int]) -> _Windows:
-        """The windows (:func:`_windows`) of several articles at once, each article's
-        windows in consecutive rows, in :func:`_windows` order (its sentences, then its
-        pairs of adjacent sentences)."""
+        """The windows (:func:`_windows`) of several articles at once (an article may be
+        asked more than once), each article's windows in consecutive rows, in
+        :func:`_windows` order (its sentences, then its pairs of adjacent sentences)."""
         se = np.array([self.offsets[r] for r in articles], dtype=np.int64).reshape(-1, 2)
-        n = se[:, 1] - se[:, 0]
-        n_pair = np.maximum(n - 1, 0)
-        sent = _ranges(se[:, 0], n)
-        pair = _ranges(se[:, 0], n_pair)
+        every = _Sentences(self.matrix, self.weights, self.numbers, self.bigrams, self.quoted)
+        return _windows_of(every, se[:, 0], se[:, 1] - se[:, 0])
 
-        def stack(m: sp.csr_matrix, joined: sp.csr_matrix) -> sp.csr_matrix:
-            return sp.csr_matrix(sp.vstack([m[sent], joined], format="csr"))
 
-        m = self.matrix
-        chars = m[pair] + m[pair + 1]
-        w, qw = self.weights, self.quoted * self.weights
-        pair_w = w[pair] + w[pair + 1]
-        both = _Sentences(
-            stack(m, normalize(chars) if pair.size else chars),
-            np.r_[w[sent], pair_w],
-            stack(self.numbers, (self.numbers[pair] + self.numbers[pair + 1]).minimum(1)),
-            stack(self.bigrams, (self.bigrams[pair] + self.bigrams[pair + 1]).minimum(1)),
-            np.r_[self.quoted[sent], qw[pair] / pair_w + qw[pair + 1] / pair_w],
-        )
-        # rows of ``both`` in window order: each article's sentences, then its adjacent pairs
-        sent_pos = np.cumsum(n) - n
-        pair_pos = np.cumsum(n_pair) - n_pair + sent.size
-        order = _ranges(np.c_[sent_pos, pair_pos].ravel(), np.c_[n, n_pair].ravel())
-        local = np.arange(sent.size) - np.repeat(sent_pos, n)
-        local_pair = np.arange(pair.size) - np.repeat(np.cumsum(n_pair) - n_pair, n_pair)
-        first = np.r_[local, local_pair][order]
-        size = n + n_pair
-        return _Windows(
-            rows=_take(both, order),
-            first=first,
-            start={r: int(p) for r, p in zip(articles, np.cumsum(size) - size, strict=True)},
-            size={r: int(k) for r, k in zip(articles, size, strict=True)},
-            n_sentences={r: int(k) for r, k in zip(articles, n, strict=True)},
-        )
+def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
+    """The windows (:func:`_windows`) of the articles whose sentences are rows
+    ``starts[k]`` to ``starts[k] + n[k]`` of ``s``, each article's windows in consecutive
+    rows."""
+    n_pair = np.maximum(n - 1, 0)
+    sent = _ranges(starts, n)
+    pair = _ranges(starts, n_pair)
+
+    def stack(m: sp.csr_matrix, joined: sp.csr_matrix) -> sp.csr_matrix:
+        return sp.csr_matrix(sp.vstack([m[sent], joined], format="csr"))
+
+    m = s.chars
+    chars = m[pair] + m[pair + 1]
+    w, qw = s.weights, s.quoted * s.weights
+    pair_w = w[pair] + w[pair + 1]
+    both = _Sentences(
+        stack(m, normalize(chars) if pair.size else chars),
+        np.r_[w[sent], pair_w],
+        stack(s.numbers, (s.numbers[pair] + s.numbers[pair + 1]).minimum(1)),
+        stack(s.bigrams, (s.bigrams[pair] + s.bigrams[pair + 1]).minimum(1)),
+        np.r_[s.quoted[sent], qw[pair] / pair_w + qw[pair + 1] / pair_w],
+    )
+    # rows of ``both`` in window order: each article's sentences, then its adjacent pairs
+    sent_pos = np.cumsum(n) - n
+    pair_pos = np.cumsum(n_pair) - n_pair + sent.size
+    order = _ranges(np.c_[sent_pos, pair_pos].ravel(), np.c_[n, n_pair].ravel())
+    size = n + n_pair
+    return _Windows(rows=_take(both, order), start=np.cumsum(size) - size, size=size, n_sentences=n)
 
 
 def _take(a: _Sentences, sel: np.ndarray) -> _Sentences:
@@ -282,15 +280,13 @@ def _take(a: _Sentences, sel: np.ndarray) -> _Sentences:
 
 @dataclass
 class _Windows:
-    """Windows of several articles (``rows``), and for each window the index of its first
-    sentence in its article; per article its first row, its number of windows and of
-    sentences."""
+    """Windows of several articles (``rows``); per article (in the order asked, repeats
+    allowed) its first row, its number of windows and its number of sentences."""
 
     rows: _Sentences
-    first: np.ndarray
-    start: dict[int, int]
-    size: dict[int, int]
-    n_sentences: dict[int, int]
+    start: np.ndarray
+    size: np.ndarray
+    n_sentences: np.ndarray
 
 
 # Quoted speech: ``teletype'', "straight", “curly”, ‘single’ and 'single' quotes (a single
@@ -497,88 +493,214 @@ def sentence_pair_similarity(
     return out
 
 
-_MAX_SIMS = 1 << 21  # sentence x window scores computed in one product
+_BLOCK_CELLS = 1 << 20
+"""Sentence x window scores of one block: a component of the pair graph whose articles'
+sentences meet all its articles' windows at once (larger components are split by source)."""
+_CHUNK_CELLS = 1 << 22
+"""Sentence x window scores per chunk of blocks: bounds the memory of one product."""
 
 
-def _segment_first_argmax(
-    m: np.ndarray, top: np.ndarray, seg: np.ndarray, sizes: np.ndarray
-) -> np.ndarray:
-    """Per row and column segment, the position in the segment of the first column equal
-    to the segment's maximum ``top`` (what ``argmax`` over the segment gives)."""
-    local = np.arange(m.shape[1]) - np.repeat(seg, sizes)
-    hit = m == np.repeat(top, sizes, axis=1)
-    big = m.shape[1]
-    out: np.ndarray = np.minimum.reduceat(np.where(hit, local[None, :], big), seg, axis=1)
+def _block_columns(m: sp.csr_matrix, row_block: np.ndarray) -> sp.csr_matrix:
+    """``m`` with a column of its own for each (block of the row, column): rows of
+    different blocks then share no column, so one product of such matrices gives every
+    block's products and none across blocks. Each row keeps its column order, so every
+    product is summed in the order, and to the bit, of the block's rows alone."""
+    n_cols = np.int64(max(m.shape[1], 1))
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    codes = row_block.astype(np.int64)[rows] * n_cols + m.indices
+    vocab, ids = np.unique(codes, return_inverse=True)
+    return sp.csr_matrix((m.data, ids, m.indptr), shape=(m.shape[0], max(vocab.size, 1)))
+
+
+def _product(a: sp.csr_matrix, w: sp.csr_matrix) -> sp.csr_matrix:
+    """``a @ w.T`` with sorted indices."""
+    out = sp.csr_matrix(a @ w.T)
+    out.sort_indices()
     return out
 
 
-def _coverage_many(
-    index: _SentenceIndex,
-    wins: _Windows,
-    src: int,
-    targets: Sequence[int],
-    cfg: ScoreConfig,
-) -> list[tuple[float, float, frozenset[int]]]:
-    """How much of article ``src`` is found in each of ``targets``, and which of the
-    target's sentences were matched.
+def _entry_keys(m: sp.csr_matrix) -> np.ndarray:
+    """``row * n_cols + col`` of each stored entry (sorted when the indices are)."""
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    out: np.ndarray = rows * np.int64(m.shape[1]) + m.indices
+    return out
 
-    For each target b: the share of src's words in sentences retold in b (character n-gram
-    cosine with a sentence of b or two adjacent ones, times number agreement, at least
-    ``retell_match``: the same facts, maybe in other words), the share reused in b
-    (:func:`_match_scores`; quoted speech counts :data:`QUOTE_WEIGHT`) and the sentences
-    of b that retell src's. src's sentences meet the windows of all the targets in one
-    product (in slices of at most ``_MAX_SIMS`` scores), then a maximum per sentence and
-    target."""
-    out: list[tuple[float, float, frozenset[int]]] = [(0.0, 0.0, frozenset())] * len(targets)
-    a = index.rows(src)
-    n_a = a.chars.shape[0]
-    todo = [k for k, t in enumerate(targets) if wins.n_sentences[t] > 0]
-    if n_a == 0 or not todo:
+
+def _lookup(keys: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` of the sorted ``keys`` at ``at`` (0 where absent)."""
+    out = np.zeros(at.size, dtype=values.dtype)
+    if keys.size == 0:
         return out
-    total = a.weights.sum()
-    size_a = np.maximum(np.asarray(a.bigrams.sum(axis=1)).ravel(), 1)[:, None]
-    budget = max(1, _MAX_SIMS // n_a)
-    pos = 0
-    while pos < len(todo):
-        batch = [todo[pos]]
-        width = wins.size[targets[todo[pos]]]
-        pos += 1
-        while pos < len(todo) and width + wins.size[targets[todo[pos]]] <= budget:
-            width += wins.size[targets[todo[pos]]]
-            batch.append(todo[pos])
-            pos += 1
-        starts = np.array([wins.start[targets[k]] for k in batch], dtype=np.int64)
-        sizes = np.array([wins.size[targets[k]] for k in batch], dtype=np.int64)
-        sel = _ranges(starts, sizes)
-        w = _take(wins.rows, sel)
-        first = wins.first[sel]
-        seg = np.cumsum(sizes) - sizes
-        # the terms of _match_scores, with the cosine and agreement shared with "retold"
-        cos = (a.chars @ w.chars.T).toarray()
-        agree = _number_agreement(a.numbers, w.numbers)
-        loose = cos * agree
-        inter = (a.bigrams @ w.bigrams.T).toarray()
-        reuse = inter / size_a / cfg.reuse_match
-        strict = np.maximum(cos / cfg.sentence_match, reuse) * agree
-        best = np.maximum.reduceat(loose, seg, axis=1)
-        retold = best >= cfg.retell_match
-        top = np.maximum.reduceat(strict, seg, axis=1)
-        arg_strict = _segment_first_argmax(strict, top, seg, sizes)
-        quoted = np.maximum(a.quoted[:, None], w.quoted[seg[None, :] + arg_strict]) >= 0.5
-        credit = np.where(quoted, QUOTE_WEIGHT, 1.0) * (top >= 1.0)
-        # word counts (and halves of them) sum exactly in any order
-        cov = (a.weights @ retold) / total
-        cov_reused = (a.weights @ credit) / total
-        arg_loose = _segment_first_argmax(loose, best, seg, sizes)
-        for c, k in enumerate(batch):
-            rows_hit = np.flatnonzero(retold[:, c])
-            nb = wins.n_sentences[targets[k]]
-            ww = arg_loose[rows_hit, c].tolist()
-            f = first[int(seg[c]) + arg_loose[rows_hit, c]].tolist()
-            hit = set(f)
-            hit.update(fw + 1 for fw, wk in zip(f, ww, strict=True) if wk >= nb)
-            out[k] = (min(float(cov[c]), 1.0), min(float(cov_reused[c]), 1.0), frozenset(hit))
+    pos = np.minimum(np.searchsorted(keys, at), keys.size - 1)
+    found = keys[pos] == at
+    out[found] = values[pos[found]]
     return out
+
+
+@dataclass
+class _Chunk:
+    """Blocks scored in one product: per block its sources and the articles whose windows
+    they meet (local article ids)."""
+
+    sources: list[np.ndarray]
+    targets: list[np.ndarray]
+
+
+def _plan_chunks(loc: np.ndarray, n_sent: np.ndarray, n_win: np.ndarray) -> list[_Chunk]:
+    """Blocks (connected components of the pairs ``loc``, split by source when larger than
+    ``_BLOCK_CELLS``) packed into chunks of about ``_CHUNK_CELLS`` sentence x window
+    scores."""
+    from scipy.sparse.csgraph import connected_components
+
+    m = n_sent.size
+    graph = sp.coo_matrix((np.ones(len(loc)), (loc[:, 0], loc[:, 1])), shape=(m, m))
+    _, comp = connected_components(graph, directed=False)
+    order = np.argsort(comp, kind="stable")
+    bounds = np.r_[0, np.flatnonzero(np.diff(comp[order])) + 1, m]
+    partners: dict[int, list[int]] | None = None
+    blocks: list[tuple[np.ndarray, np.ndarray, int]] = []
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        members = order[lo:hi]
+        cost = int(n_sent[members].sum()) * int(n_win[members].sum())
+        if cost <= _BLOCK_CELLS or members.size <= 2:
+            blocks.append((members, members, cost))
+            continue
+        if partners is None:
+            partners = {}
+            for x, y in loc.tolist():
+                partners.setdefault(x, []).append(y)
+                partners.setdefault(y, []).append(x)
+        srcs: list[int] = []
+        tgts: set[int] = set()
+        for x in members.tolist():
+            grown = tgts.union(partners[x])
+            cost = int(n_sent[[*srcs, x]].sum()) * int(n_win[list(grown)].sum())
+            if srcs and cost > _BLOCK_CELLS:
+                t = np.array(sorted(tgts), dtype=np.int64)
+                blocks.append((np.array(srcs), t, int(n_sent[srcs].sum() * n_win[t].sum())))
+                srcs, grown = [], set(partners[x])
+            srcs.append(x)
+            tgts = grown
+        t = np.array(sorted(tgts), dtype=np.int64)
+        blocks.append((np.array(srcs), t, int(n_sent[srcs].sum() * n_win[t].sum())))
+    chunks: list[_Chunk] = []
+    size = 0
+    for s, t, cost in blocks:
+        if not chunks or size + cost > _CHUNK_CELLS:
+            chunks.append(_Chunk([], []))
+            size = 0
+        chunks[-1].sources.append(s)
+        chunks[-1].targets.append(t)
+        size += cost
+    return chunks
+
+
+def _chunk_coverage(
+    index: _SentenceIndex,
+    rows: np.ndarray,
+    chunk: _Chunk,
+    dir_keys: np.ndarray,
+    dir_ids: np.ndarray,
+    cfg: ScoreConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Coverage of one chunk's directions: (direction ids, retold words, reused words,
+    hit direction ids, hit sentence indexes). A direction is a (source, partner) pair of
+    local article ids with key ``source * len(rows) + partner`` in ``dir_keys``."""
+    m = np.int64(rows.size)
+    src = np.concatenate(chunk.sources)
+    tgt = np.concatenate(chunk.targets)
+    src_block = np.repeat(np.arange(len(chunk.sources)), [x.size for x in chunk.sources])
+    tgt_block = np.repeat(np.arange(len(chunk.targets)), [x.size for x in chunk.targets])
+    # each block's articles (sources and targets), their sentences in block-own columns
+    union = [
+        s if s is t else np.union1d(s, t) for s, t in zip(chunk.sources, chunk.targets, strict=True)
+    ]
+    u = np.concatenate(union)
+    u_block = np.repeat(np.arange(len(union)), [x.size for x in union])
+    se = np.array([index.offsets[r] for r in rows[u].tolist()], dtype=np.int64).reshape(-1, 2)
+    n_u = se[:, 1] - se[:, 0]
+    sel = _ranges(se[:, 0], n_u)
+    row_block = np.repeat(u_block, n_u)
+    base = _Sentences(
+        _block_columns(index.matrix[sel], row_block),
+        index.weights[sel],
+        _block_columns(index.numbers[sel], row_block),
+        _block_columns(index.bigrams[sel], row_block),
+        index.quoted[sel],
+    )
+    u_start = np.cumsum(n_u) - n_u
+    u_keys = u_block * m + u  # sorted: blocks in order, each block's articles sorted
+    src_pos = np.searchsorted(u_keys, src_block * m + src)
+    tgt_pos = np.searchsorted(u_keys, tgt_block * m + tgt)
+    n_a = n_u[src_pos]
+    a = _take(base, _ranges(u_start[src_pos], n_a))
+    wins = _windows_of(base, u_start[tgt_pos], n_u[tgt_pos])
+    w = wins.rows
+    a_art = np.repeat(src, n_a)  # local article of each sentence row
+    w_pos = np.repeat(np.arange(tgt.size), wins.size)  # position in tgt of each window
+    n_w = np.int64(max(w.chars.shape[0], 1))
+    chars = _product(a.chars, w.chars)
+    grams = _product(a.bigrams, w.bigrams)
+    nums = _product(a.numbers, w.numbers)
+
+    def needed(mat: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        keys = _entry_keys(mat)
+        d = a_art[keys // n_w] * m + tgt[w_pos[keys % n_w]]
+        pos = np.minimum(np.searchsorted(dir_keys, d), max(dir_keys.size - 1, 0))
+        keep = dir_keys[pos] == d
+        return keys[keep], mat.data[keep]
+
+    kc, vc = needed(chars)
+    kg, vg = needed(grams)
+    extra = kg[_lookup(kc, kg, np.ones(kc.size, dtype=bool)) == 0]  # reuse without cosine
+    keys = np.sort(np.r_[kc, extra]) if extra.size else kc
+    r = keys // n_w
+    c = keys % n_w
+    # the terms of _match_scores at every entry, in its dtypes
+    cos = _lookup(kc, keys, vc)
+    inter = _lookup(kg, keys, vg)
+    size_a = np.maximum(np.asarray(a.bigrams.sum(axis=1)).ravel(), 1)
+    na = np.asarray(a.numbers.sum(axis=1)).ravel()
+    nw = np.asarray(w.numbers.sum(axis=1)).ravel()
+    smaller = np.minimum(na[r], nw[c])
+    inter_n = _lookup(_entry_keys(nums), keys, nums.data)
+    agree = np.ones(keys.size, dtype=np.float64)
+    has = smaller > 0
+    agree[has] = (inter_n[has] / smaller[has]) ** 2
+    loose = cos * agree
+    reuse = inter / size_a[r] / cfg.reuse_match
+    strict = np.maximum(cos / cfg.sentence_match, reuse) * agree
+    # cells: one source sentence against one partner's windows (consecutive entries)
+    pos_w = w_pos[c]
+    new = np.r_[True, (r[1:] != r[:-1]) | (pos_w[1:] != pos_w[:-1])] if keys.size else keys > 0
+    starts = np.flatnonzero(new)
+    cell = np.cumsum(new) - 1
+    cell_r, cell_w = r[starts], pos_w[starts]
+    best = np.maximum.reduceat(loose, starts) if keys.size else loose
+    top = np.maximum.reduceat(strict, starts) if keys.size else strict
+
+    def first_max(v: np.ndarray, top_v: np.ndarray) -> np.ndarray:
+        hit = np.flatnonzero(v == top_v[cell])
+        return hit[np.r_[True, cell[hit][1:] != cell[hit][:-1]]] if hit.size else hit
+
+    arg_strict = first_max(strict, top)
+    arg_loose = first_max(loose, best)
+    quoted = np.maximum(a.quoted[cell_r], w.quoted[c[arg_strict]]) >= 0.5
+    credit = np.where(quoted, QUOTE_WEIGHT, 1.0) * (top >= 1.0)
+    retold = best >= cfg.retell_match
+    d_key = a_art[cell_r] * m + tgt[cell_w]
+    d_idx = np.searchsorted(dir_keys, d_key)
+    wt = a.weights[cell_r]
+    out_ids, cell_dir = np.unique(d_idx, return_inverse=True)
+    retold_words = np.bincount(cell_dir, weights=wt * retold, minlength=out_ids.size)
+    reused_words = np.bincount(cell_dir, weights=wt * credit, minlength=out_ids.size)
+    # the partner's sentences that retell: the first of a window, and the second of a pair
+    win = c[arg_loose][retold] - wins.start[cell_w[retold]]
+    nb = wins.n_sentences[cell_w[retold]]
+    first = np.where(win < nb, win, win - nb)
+    hit_dir = np.r_[d_idx[retold], d_idx[retold][win >= nb]]
+    hit_sent = np.r_[first, first[win >= nb] + 1]
+    return dir_ids[out_ids], retold_words, reused_words, dir_ids[hit_dir], hit_sent
 
 
 def _all_coverage(
@@ -587,42 +709,63 @@ def _all_coverage(
     cfg: ScoreConfig,
     progress: Callable[[int], None] | None = None,
 ) -> list[tuple[tuple[float, float, frozenset[int]], tuple[float, float, frozenset[int]]]]:
-    """For each pair (i, j): (:func:`_coverage_many` of i in j, of j in i).
+    """For each pair (i, j): how much of i is found in j and of j in i — each as (share of
+    the source's words in sentences retold in the partner, share reused there, the partner's
+    sentences that retell the source's).
 
-    Both directions of every pair are grouped by the article whose sentences are matched
-    (the source), so each source meets all its partners in one product; sources are taken
-    in chunks of about ``_PAIR_BATCH`` directions, and the windows of a chunk's partners
-    are built once per chunk."""
+    Retold: character n-gram cosine with a sentence of the partner or two adjacent ones,
+    times number agreement, at least ``retell_match`` (the same facts, maybe in other words).
+    Reused: :func:`_match_scores` at least 1; quoted speech counts :data:`QUOTE_WEIGHT`.
+
+    The pairs' articles fall into the connected components of the pair graph; the sentences
+    of a component's articles meet the windows (:func:`_windows`) of its articles in one
+    block, and many blocks share one sparse product (:func:`_block_product`), so the work
+    is a few large products rather than one per article."""
     n = len(pairs)
-    src = np.r_[pairs[:, 0], pairs[:, 1]]
-    dst = np.r_[pairs[:, 1], pairs[:, 0]]
-    order = np.argsort(src, kind="stable")
-    src_sorted = src[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(src_sorted)) + 1]
-    ends = np.r_[starts[1:], len(order)]
-    res: list[tuple[float, float, frozenset[int]]] = [(0.0, 0.0, frozenset())] * (2 * n)
-    reported = 0
-    g = 0
-    while g < len(starts):
-        h = g + 1
-        while h < len(starts) and ends[h] - starts[g] <= _PAIR_BATCH:
-            h += 1
-        hi = int(ends[h - 1])
-        wins = sent.windows(np.unique(dst[order[int(starts[g]) : hi]]).tolist())
-        for s0, e0 in zip(starts[g:h].tolist(), ends[g:h].tolist(), strict=True):
-            group = order[s0:e0]
-            found = _coverage_many(sent, wins, int(src_sorted[s0]), dst[group].tolist(), cfg)
-            for d, r in zip(group.tolist(), found, strict=True):
-                res[d] = r
-        g = h
+    if n == 0:
+        return []
+    rows, inv = np.unique(pairs, return_inverse=True)
+    loc = inv.reshape(-1, 2).astype(np.int64)
+    m = np.int64(rows.size)
+    se = np.array([sent.offsets[r] for r in rows.tolist()], dtype=np.int64).reshape(-1, 2)
+    n_sent = se[:, 1] - se[:, 0]
+    n_win = np.maximum(2 * n_sent - 1, 0)
+    totals = np.array([sent.weights[s:e].sum() for s, e in se.tolist()], dtype=np.float64)
+    src = np.r_[loc[:, 0], loc[:, 1]]
+    dst = np.r_[loc[:, 1], loc[:, 0]]
+    keys = src * m + dst
+    key_order = np.argsort(keys, kind="stable")
+    dir_keys = keys[key_order]
+    retold = np.zeros(2 * n, dtype=np.float64)
+    reused = np.zeros(2 * n, dtype=np.float64)
+    hit_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    degree = np.bincount(src, minlength=rows.size)
+    done = reported = 0
+    for chunk in _plan_chunks(loc, n_sent, n_win):
+        ids, rw, uw, hd, hs = _chunk_coverage(sent, rows, chunk, dir_keys, key_order, cfg)
+        retold[ids] += rw
+        reused[ids] += uw
+        hit_parts.append((hd, hs))
         if progress is not None:
-            done = hi // 2
-            progress(done - reported)
-            reported = done
+            done += int(degree[np.concatenate(chunk.sources)].sum())
+            progress(done // 2 - reported)
+            reported = done // 2
+    total = totals[src]
+    safe = np.where(total > 0, total, 1.0)
+    cov = np.minimum(retold / safe, 1.0)
+    cov_reused = np.minimum(reused / safe, 1.0)
+    hd = np.concatenate([h for h, _ in hit_parts]) if hit_parts else np.zeros(0, np.int64)
+    hs = np.concatenate([s for _, s in hit_parts]) if hit_parts else np.zeros(0, np.int64)
+    code = _sorted_unique(hd * (int(n_sent.max(initial=0)) + 1) + hs)
+    width = int(n_sent.max(initial=0)) + 1
+    hit_of: list[frozenset[int]] = [frozenset()] * (2 * n)
+    if code.size:
+        d_of = code // width
+        cuts = np.flatnonzero(np.diff(d_of)) + 1
+        for part in np.split(code, cuts):
+            hit_of[int(part[0] // width)] = frozenset((part % width).tolist())
+    res = [(float(cov[d]), float(cov_reused[d]), hit_of[d]) for d in range(2 * n)]
     return [(res[p], res[p + n]) for p in range(n)]
-
-
-_PAIR_BATCH = 4096  # directions (source, partner) whose partners' windows are built together
 
 
 def decide_relation(

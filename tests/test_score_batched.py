@@ -118,8 +118,8 @@ def test_batched_scorer_equals_per_pair_reference(
     pick = rng.random(ii.size) < 0.15
     pairs = np.c_[ii[pick], jj[pick]]
     # small batches and product slices so that the batch and slice edges are exercised
-    monkeypatch.setattr(score_mod, "_PAIR_BATCH", 37)
-    monkeypatch.setattr(score_mod, "_MAX_SIMS", 64)
+    monkeypatch.setattr(score_mod, "_BLOCK_CELLS", 300)
+    monkeypatch.setattr(score_mod, "_CHUNK_CELLS", 2000)
     cfg = ScoreConfig()
     new = score_pairs(pairs, inputs, cfg, keep_unrelated=True)
     ref = reference_score_pairs(pairs, inputs, cfg, keep_unrelated=True)
@@ -133,9 +133,9 @@ def test_batched_scorer_equals_per_pair_reference(
 
 
 @pytest.mark.parametrize("seed", [3, 4])
-@pytest.mark.parametrize("max_sims", [1, 64, 1 << 21])
+@pytest.mark.parametrize(("block", "chunk"), [(1, 1), (300, 2000), (1 << 20, 1 << 22)])
 def test_batched_coverage_equals_per_pair_coverage(
-    seed: int, max_sims: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, block: int, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Both coverages (retold, reused with the quoted-speech credit) and the hits, in both
     directions, under loose bars so that every branch is taken."""
@@ -144,8 +144,8 @@ def test_batched_coverage_equals_per_pair_coverage(
     ii, jj = np.triu_indices(len(arts), k=1)
     pick = rng.random(ii.size) < 0.2
     pairs = np.c_[ii[pick], jj[pick]]
-    monkeypatch.setattr(score_mod, "_PAIR_BATCH", 23)
-    monkeypatch.setattr(score_mod, "_MAX_SIMS", max_sims)
+    monkeypatch.setattr(score_mod, "_BLOCK_CELLS", block)
+    monkeypatch.setattr(score_mod, "_CHUNK_CELLS", chunk)
     cfg = ScoreConfig(retell_match=0.3, sentence_match=0.5, reuse_match=0.4)
     index = score_mod._SentenceIndex(arts, np.unique(pairs))
     got = score_mod._all_coverage(index, pairs, cfg)
@@ -178,3 +178,34 @@ def test_char_ngram_tfidf_equals_tfidf_vectorizer() -> None:
     assert np.array_equal(ours.data, theirs.data)
     with pytest.raises(ValueError):
         char_ngram_tfidf(["", " "])
+
+
+@pytest.mark.parametrize(("block", "chunk"), [(1 << 20, 1 << 22), (200, 900)])
+def test_coverage_with_many_components_in_one_chunk(
+    block: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs only inside five groups: several components share a product (their columns
+    kept apart), and no score leaks from one component into another."""
+    rng = np.random.default_rng(7)
+    arts = _corpus(rng, 60)
+    ii, jj = np.triu_indices(len(arts), k=1)
+    pick = (ii % 5 == jj % 5) & (rng.random(ii.size) < 0.5)
+    pairs = np.c_[ii[pick], jj[pick]]
+    monkeypatch.setattr(score_mod, "_BLOCK_CELLS", block)
+    monkeypatch.setattr(score_mod, "_CHUNK_CELLS", chunk)
+    cfg = ScoreConfig(retell_match=0.3, sentence_match=0.5, reuse_match=0.4)
+    index = score_mod._SentenceIndex(arts, np.unique(pairs))
+    n_sent = np.array([len(arts[r]) for r in np.unique(pairs)])
+    loc = np.searchsorted(np.unique(pairs), pairs)
+    chunks = score_mod._plan_chunks(loc, n_sent, np.maximum(2 * n_sent - 1, 0))
+    assert any(len(c.sources) > 1 for c in chunks) or block < 1000
+    got = score_mod._all_coverage(index, pairs, cfg)
+    want = [
+        (
+            reference_coverage(index.rows(i), index.rows(j), cfg),
+            reference_coverage(index.rows(j), index.rows(i), cfg),
+        )
+        for i, j in pairs.tolist()
+    ]
+    assert got == want
+    assert any(hits for pair in want for _, _, hits in pair)

@@ -22,7 +22,13 @@ from dedup.clean import clean_frame
 from dedup.cluster import choose_canonical, cluster_rows, edges_from_pairs
 from dedup.config import Config
 from dedup.fingerprint import fingerprint
-from dedup.score import PAIR_COLUMNS, VERSION_RELATIONS, ScoringInputs, score_pairs
+from dedup.score import (
+    PAIR_COLUMNS,
+    VERSION_RELATIONS,
+    ScoredPairs,
+    ScoringInputs,
+    score_pairs,
+)
 from dedup.textnorm import tokenize
 
 log = logging.getLogger(__name__)
@@ -131,7 +137,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
     with st.stage("cluster"):
         edges = edges_from_pairs(scored.table, scored.hits)
         labels = cluster_rows(len(table), edges, config.cluster, times)
-        clusters, extra = _describe_clusters(table, labels, times, scored.table, inputs, config)
+        clusters, extra = _describe_clusters(table, labels, times, scored, inputs, config)
         counts["clusters"] = int(clusters["cluster_id"].nunique())
         counts["multi_article_clusters"] = int(
             (clusters.drop_duplicates("cluster_id")["size"] > 1).sum()
@@ -174,11 +180,15 @@ def _describe_clusters(
     table: pd.DataFrame,
     labels: np.ndarray,
     times: np.ndarray,
-    scored: pd.DataFrame,
+    scored_pairs: ScoredPairs,
     inputs: ScoringInputs,
     config: Config,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cluster ids, canonical versions and each member's relation to its canonical."""
+    """Cluster ids, canonical versions and each member's relation to its canonical.
+
+    A member that was not a candidate pair with its canonical is scored against it with
+    the candidates' sentence statistics, so that its scores are on the same scale."""
+    scored = scored_pairs.table
     ids = table["id"].tolist()
     n_words = table["n_words"].to_numpy()
     members: dict[int, list[int]] = {}
@@ -201,7 +211,11 @@ def _describe_clusters(
         - set(known)
     )
     extra = score_pairs(
-        np.array(need, dtype=np.int64).reshape(-1, 2), inputs, config.score, keep_unrelated=True
+        np.array(need, dtype=np.int64).reshape(-1, 2),
+        inputs,
+        config.score,
+        keep_unrelated=True,
+        sentence_index=scored_pairs.sentence_index,
     ).table
     lookup = pd.concat([scored, extra], ignore_index=True).drop_duplicates(["i", "j"])
     by_pair = {

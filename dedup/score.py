@@ -72,6 +72,9 @@ class ScoredPairs:
     table: pd.DataFrame  # columns: i, j, relation and the score columns
     hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
     """(i, j) -> (sentences of j matched by i's sentences, sentences of i matched by j's)."""
+    sentence_index: _SentenceIndex | None = None
+    """The sentence statistics the coverage scores were measured with; pass it to score
+    more pairs of the same articles on the same scale."""
 
 
 def shingle_set(tokens: Sequence[str], k: int) -> np.ndarray:
@@ -890,14 +893,25 @@ def score_pairs(
     cfg: ScoreConfig,
     progress: Callable[[int], None] | None = None,
     keep_unrelated: bool = False,
+    sentence_index: _SentenceIndex | None = None,
 ) -> ScoredPairs:
-    """Score candidate pairs (row indexes, ``i < j``) and decide a relation for each."""
+    """Score candidate pairs (row indexes, ``i < j``) and decide a relation for each.
+
+    The sentence statistics (character n-gram IDF, common words) are fitted on the pairs'
+    articles, or taken from ``sentence_index`` (a :class:`ScoredPairs` ``sentence_index``
+    covering every article of ``pairs``)."""
     cols = ["i", "j", *PAIR_COLUMNS[2:]]
     if len(pairs) == 0:
-        return ScoredPairs(pd.DataFrame(columns=cols), {})
+        return ScoredPairs(pd.DataFrame(columns=cols), {}, sentence_index)
     rows = np.unique(pairs)
     facts = article_facts(inputs, rows)
-    sent = _SentenceIndex(inputs.sentences, rows)
+    if sentence_index is None:
+        sent = _SentenceIndex(inputs.sentences, rows)
+    else:
+        sent = sentence_index
+        missing = [r for r in rows.tolist() if r not in sent.offsets]
+        if missing:
+            raise ValueError(f"rows {missing[:5]} are not in the sentence index")
     sigs = inputs.signatures
     x = inputs.tfidf
     records: list[dict[str, object]] = []
@@ -925,7 +939,7 @@ def score_pairs(
             records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
             hits[(i, j)] = (hit_b, hit_a)
     table = pd.DataFrame.from_records(records, columns=cols)
-    return ScoredPairs(table, hits)
+    return ScoredPairs(table, hits, sent)
 
 
 def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:

@@ -209,3 +209,35 @@ def test_coverage_with_many_components_in_one_chunk(
     ]
     assert got == want
     assert any(hits for pair in want for _, _, hits in pair)
+
+
+def test_more_pairs_scored_with_the_same_sentence_index_match_one_call() -> None:
+    """Scoring extra pairs of the same articles with the first call's sentence index gives
+    the scores one call over all the pairs gives (the run's scale, not the extra pairs')."""
+    rng = np.random.default_rng(11)
+    arts = _corpus(rng, 40)
+    inputs = _inputs(arts, rng)
+    ii, jj = np.triu_indices(len(arts), k=1)
+    pick = rng.random(ii.size) < 0.3
+    pairs = np.c_[ii[pick], jj[pick]]
+    first, later = pairs[::2], pairs[1::2]
+    later = later[np.isin(later, np.unique(first)).all(axis=1)][:8]
+    assert len(later) > 5 and np.unique(later).size < np.unique(first).size
+    cfg = ScoreConfig()
+    one = score_pairs(first, inputs, cfg, keep_unrelated=True)
+    more = score_pairs(later, inputs, cfg, keep_unrelated=True, sentence_index=one.sentence_index)
+    alone = score_pairs(later, inputs, cfg, keep_unrelated=True)
+    index_all = score_mod._SentenceIndex(inputs.sentences, np.unique(first))
+    want = score_mod._all_coverage(index_all, later, cfg)
+    got = list(zip(more.table["coverage_a_in_b"], more.table["coverage_b_in_a"], strict=True))
+    assert got == [(round_ab[0], round_ba[0]) for round_ab, round_ba in want]
+    # fitted on fewer sentences, a separate index weighs the n-grams differently
+    assert alone.sentence_index is not None and one.sentence_index is not None
+    r = int(later[0, 0])
+    v_alone = alone.sentence_index.rows(r).chars.toarray()
+    v_run = one.sentence_index.rows(r).chars.toarray()
+    assert v_alone.shape[0] > 0 and not np.array_equal(v_alone, v_run)
+    with pytest.raises(ValueError, match="not in the sentence index"):
+        score_pairs(
+            pairs, inputs, cfg, sentence_index=score_mod._SentenceIndex(arts, np.unique(first[:1]))
+        )

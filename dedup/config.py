@@ -47,6 +47,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "short_title_jaccard"): (0.0, 1.0),
     ("score", "figure_min"): (1, None),
     ("score", "figure_agreement"): (0.0, 1.0),
+    ("score", "n_jobs"): (0, 64),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
     ("state", "window_days"): (0, 36500),
@@ -149,6 +150,8 @@ class ScoreConfig:
     short_title_jaccard: float = 0.5
     figure_min: int = 3
     figure_agreement: float = 0.5
+    n_jobs: int = 0
+    """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 
 
 @dataclass(frozen=True)

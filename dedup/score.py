@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import multiprocessing
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -547,6 +551,7 @@ class _Chunk:
 
     sources: list[np.ndarray]
     targets: list[np.ndarray]
+    cells: int = 0
 
 
 def _plan_chunks(loc: np.ndarray, n_sent: np.ndarray, n_win: np.ndarray) -> list[_Chunk]:
@@ -594,6 +599,7 @@ def _plan_chunks(loc: np.ndarray, n_sent: np.ndarray, n_win: np.ndarray) -> list
             size = 0
         chunks[-1].sources.append(s)
         chunks[-1].targets.append(t)
+        chunks[-1].cells += cost
         size += cost
     return chunks
 
@@ -706,6 +712,47 @@ def _chunk_coverage(
     return dir_ids[out_ids], retold_words, reused_words, dir_ids[hit_dir], hit_sent
 
 
+_PARALLEL_MIN_CELLS = 1 << 23
+"""Sentence x window scores worth starting worker processes for."""
+_JOB: tuple[Any, ...] | None = None
+"""What the chunk workers share (inherited when they are forked)."""
+
+
+def _chunk_job(chunk: _Chunk) -> tuple[np.ndarray, ...]:
+    assert _JOB is not None
+    index, rows, dir_keys, dir_ids, cfg = _JOB
+    return _chunk_coverage(index, rows, chunk, dir_keys, dir_ids, cfg)
+
+
+def n_workers(n_jobs: int) -> int:
+    """Worker processes for ``n_jobs`` (0: one per CPU)."""
+    return (os.cpu_count() or 1) if n_jobs <= 0 else n_jobs
+
+
+def _map_chunks(chunks: list[_Chunk], job: tuple[Any, ...]) -> Iterable[tuple[np.ndarray, ...]]:
+    """:func:`_chunk_coverage` of each chunk, in order: in ``cfg.n_jobs`` forked worker
+    processes when there is enough work (the sentence index is shared, not copied), else
+    here. Each chunk's result is the same wherever it is computed."""
+    global _JOB
+    cfg: ScoreConfig = job[-1]
+    workers = min(n_workers(cfg.n_jobs), len(chunks))
+    big = sum(c.cells for c in chunks) >= _PARALLEL_MIN_CELLS
+    if workers < 2 or not big or "fork" not in multiprocessing.get_all_start_methods():
+        _JOB = job
+        try:
+            yield from map(_chunk_job, chunks)
+        finally:
+            _JOB = None
+        return
+    _JOB = job
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            yield from pool.map(_chunk_job, chunks)
+    finally:
+        _JOB = None
+
+
 def _all_coverage(
     sent: _SentenceIndex,
     pairs: np.ndarray,
@@ -744,8 +791,10 @@ def _all_coverage(
     hit_parts: list[tuple[np.ndarray, np.ndarray]] = []
     degree = np.bincount(src, minlength=rows.size)
     done = reported = 0
-    for chunk in _plan_chunks(loc, n_sent, n_win):
-        ids, rw, uw, hd, hs = _chunk_coverage(sent, rows, chunk, dir_keys, key_order, cfg)
+    chunks = _plan_chunks(loc, n_sent, n_win)
+    for chunk, (ids, rw, uw, hd, hs) in zip(
+        chunks, _map_chunks(chunks, (sent, rows, dir_keys, key_order, cfg)), strict=True
+    ):
         retold[ids] += rw
         reused[ids] += uw
         hit_parts.append((hd, hs))

@@ -241,3 +241,30 @@ def test_more_pairs_scored_with_the_same_sentence_index_match_one_call() -> None
         score_pairs(
             pairs, inputs, cfg, sentence_index=score_mod._SentenceIndex(arts, np.unique(first[:1]))
         )
+
+
+def test_coverage_in_worker_processes_equals_coverage_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(5)
+    arts = _corpus(rng, 50)
+    ii, jj = np.triu_indices(len(arts), k=1)
+    pick = (ii % 4 == jj % 4) & (rng.random(ii.size) < 0.4)
+    pairs = np.c_[ii[pick], jj[pick]]
+    monkeypatch.setattr(score_mod, "_BLOCK_CELLS", 400)
+    monkeypatch.setattr(score_mod, "_CHUNK_CELLS", 1500)
+    index = score_mod._SentenceIndex(arts, np.unique(pairs))
+    here = score_mod._all_coverage(index, pairs, ScoreConfig(n_jobs=1))
+    monkeypatch.setattr(score_mod, "_PARALLEL_MIN_CELLS", 0)
+    started: list[int] = []
+    real_pool = score_mod.ProcessPoolExecutor
+
+    def pool(*args: object, **kwargs: object) -> object:
+        started.append(1)
+        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(score_mod, "ProcessPoolExecutor", pool)
+    there = score_mod._all_coverage(index, pairs, ScoreConfig(n_jobs=2))
+    assert started, "no worker processes were started"
+    assert there == here
+    assert any(hits for pair in here for _, _, hits in pair)

@@ -132,7 +132,17 @@ def _wb_ngrams(word: str) -> list[str]:
 def char_ngram_tfidf(texts: Sequence[str]) -> sp.csr_matrix:
     """Character n-gram TF-IDF rows, equal (values and vocabulary order) to
     ``TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-    dtype=np.float32).fit_transform(texts)`` with sorted column indices.
+    dtype=np.float32).fit_transform(texts)`` with sorted column indices. Each distinct text
+    is measured once. Raises ``ValueError`` when no text has a word."""
+    codes, uniques = pd.factorize(pd.Series(list(texts), dtype=object))
+    inv = np.asarray(codes, dtype=np.int64)
+    mult = np.bincount(inv, minlength=len(uniques))
+    return sp.csr_matrix(_char_ngram_tfidf_distinct(list(uniques), mult)[inv])
+
+
+def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr_matrix:
+    """:func:`char_ngram_tfidf` rows of distinct texts, text ``k`` occurring ``mult[k]``
+    times in the collection (the document frequencies count every occurrence).
 
     The n-grams of each distinct word are listed once and the counts are made with numpy,
     instead of counting every n-gram of every sentence in Python. Rows keep the column
@@ -179,7 +189,22 @@ def char_ngram_tfidf(texts: Sequence[str]) -> sp.csr_matrix:
         m.sum_duplicates()  # columns sorted by first appearance, as scikit-learn has them
         chunks.append(m)
     counts = sp.vstack(chunks, format="csr") if len(chunks) > 1 else chunks[0]
-    out = sp.csr_matrix(TfidfTransformer(sublinear_tf=True).fit_transform(counts))
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    if np.all(mult == 1):
+        tfidf.fit(counts)
+    else:  # fitted on every occurrence: each distinct row's columns repeated mult times
+        lengths = np.diff(counts.indptr)
+        picked = _ranges(np.repeat(counts.indptr[:-1], mult), np.repeat(lengths, mult))
+        every = sp.csr_matrix(
+            (
+                np.ones(picked.size, dtype=np.float32),
+                counts.indices[picked],
+                np.r_[0, np.cumsum(np.repeat(lengths, mult))],
+            ),
+            shape=(int(mult.sum()), counts.shape[1]),
+        )
+        tfidf.fit(every)
+    out = sp.csr_matrix(tfidf.transform(counts))
     remap = np.empty(len(gram_ids), dtype=out.indices.dtype)
     for new, (_, old) in enumerate(sorted(gram_ids.items())):
         remap[old] = new
@@ -211,15 +236,21 @@ class _SentenceIndex:
             start = len(flat)
             flat.extend(s.lower() for s in sentences[r])
             self.offsets[r] = (start, len(flat))
-        self.weights = np.array([max(1, count_words(s)) for s in flat], dtype=np.float64)
         self.quoted = np.array(
             [q for r in rows.tolist() for q in _quoted_shares(sentences[r])], dtype=np.float64
         )
-        self.numbers = _number_matrix(flat)
-        self.bigrams = _bigram_matrix(flat)
+        # a sentence that recurs (copies of a story) is measured once and counted each time
+        codes, uniques = pd.factorize(pd.Series(flat, dtype=object))
+        inv = np.asarray(codes, dtype=np.int64)
+        distinct: list[str] = list(uniques)
+        mult = np.bincount(inv, minlength=len(distinct))
+        weights = np.array([max(1, count_words(s)) for s in distinct], dtype=np.float64)
+        self.weights = weights[inv]
+        self.numbers = sp.csr_matrix(_number_matrix(distinct)[inv])
+        self.bigrams = sp.csr_matrix(_bigram_matrix(distinct, mult)[inv])
         if flat:
             try:
-                self.matrix = char_ngram_tfidf(flat)
+                self.matrix = sp.csr_matrix(_char_ngram_tfidf_distinct(distinct, mult)[inv])
             except ValueError:
                 self.matrix = sp.csr_matrix((len(flat), 1), dtype=np.float32)
         else:
@@ -355,14 +386,15 @@ def _sorted_unique(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
+def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.csr_matrix:
     """Binary sentence x word-bigram matrix (stemmed words), without the bigrams made of two
     common words of the batch: the shared phrasing that textual reuse leaves behind.
 
     Columns are the distinct bigrams in the order of their "first second" strings (the order
     a vocabulary sorted by string gives). Stemming is done once per distinct token; stems
     get integer ranks in sorted order, so a bigram's id ``rank_a * n_stems + rank_b`` sorts
-    as its string does (a space sorts before any word character)."""
+    as its string does (a space sorts before any word character). ``mult[k]``: how often
+    sentence k occurs in the batch (common words are counted over every occurrence)."""
     n = len(sentences)
     if not n:
         return sp.csr_matrix((0, 1), dtype=np.float32)
@@ -377,9 +409,13 @@ def _bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
     n_stems = len(vocab)
     ids = np.array([rank[s] for s in stems], dtype=np.int64)[flat]
     row = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    # document frequency of each stem: distinct (sentence, stem) pairs
-    df = np.bincount(_sorted_unique(row * n_stems + ids) % n_stems, minlength=n_stems)
-    common = df >= max(_COMMON_MIN, _COMMON_SHARE * n)
+    # document frequency of each stem: distinct (sentence, stem) pairs, a sentence that
+    # occurs mult[k] times counted that often
+    present = _sorted_unique(row * n_stems + ids)
+    n_all = n if mult is None else int(mult.sum())
+    weight = None if mult is None else mult[present // n_stems].astype(np.float64)
+    df = np.bincount(present % n_stems, weights=weight, minlength=n_stems)
+    common = df >= max(_COMMON_MIN, _COMMON_SHARE * n_all)
     first, second = ids[:-1], ids[1:]
     keep = (row[:-1] == row[1:]) & ~(common[first] & common[second])
     gram_rows = row[:-1][keep]

@@ -268,3 +268,31 @@ def test_coverage_in_worker_processes_equals_coverage_here(
     assert started, "no worker processes were started"
     assert there == here
     assert any(hits for pair in here for _, _, hits in pair)
+
+
+def test_repeated_sentences_are_measured_once_with_the_same_statistics() -> None:
+    """Sentences that recur (copies of a story) are measured once: the n-gram TF-IDF equals
+    TfidfVectorizer's on every occurrence, and the bigram matrix's common words count every
+    occurrence."""
+    rng = np.random.default_rng(9)
+    base = [_sentence(rng) for _ in range(40)]
+    texts = [base[int(k)].lower() for k in rng.integers(0, len(base), size=300)]
+    vec = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
+    )
+    want = sp.csr_matrix(vec.fit_transform(texts))
+    want.sort_indices()
+    got = char_ngram_tfidf(texts)
+    assert got.shape == want.shape
+    assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data)
+    distinct = list(dict.fromkeys(texts))
+    mult = np.array([texts.count(t) for t in distinct])
+    inv = np.array([distinct.index(t) for t in texts])
+    by_distinct = score_mod._bigram_matrix(distinct, mult)[inv]
+    every = score_mod._bigram_matrix(texts)
+    assert by_distinct.shape == every.shape and (by_distinct != every).nnz == 0
+    # counted once each, the common words differ: the multiplicities matter
+    assert score_mod._bigram_matrix(distinct).shape != every.shape or (
+        (score_mod._bigram_matrix(distinct)[inv] != every).nnz > 0
+    )

@@ -150,31 +150,26 @@ def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr
     sums them), so the values are bit for bit the same. Raises ``ValueError`` when no text
     has a word.
     """
-    word_ids: dict[str, int] = {}
-    gram_ids: dict[str, int] = {}
-    grams: list[int] = []
-    ptr: list[int] = [0]
-    seq: list[int] = []
-    lens = np.zeros(len(texts), dtype=np.int64)
-    for d, text in enumerate(texts):
-        words = text.lower().split()
-        lens[d] = len(words)
-        for w in words:
-            k = word_ids.get(w)
-            if k is None:
-                k = word_ids[w] = len(word_ids)
-                for g in _wb_ngrams(w):
-                    gid = gram_ids.get(g)
-                    if gid is None:
-                        gid = gram_ids[g] = len(gram_ids)
-                    grams.append(gid)
-                ptr.append(len(grams))
-            seq.append(k)
+    split = [text.lower().split() for text in texts]
+    lens = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+    # word ids in order of first appearance, as the loop over the words would give them
+    codes, words = pd.factorize(
+        pd.Series(list(itertools.chain.from_iterable(split)), dtype=object), sort=False
+    )
+    per_word = [_wb_ngrams(w) for w in words]
+    # n-gram ids in order of first appearance too
+    gram_codes, gram_names = pd.factorize(
+        pd.Series(list(itertools.chain.from_iterable(per_word)), dtype=object), sort=False
+    )
+    gram_ids = {g: k for k, g in enumerate(gram_names)}
+    grams = np.asarray(gram_codes, dtype=np.int32)
+    ptr = np.r_[0, np.cumsum(np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word)))]
+    seq = np.asarray(codes, dtype=np.int64)
     if not gram_ids:
         raise ValueError("empty vocabulary")
-    gram_arr = np.asarray(grams, dtype=np.int32)
-    ptr_arr = np.asarray(ptr, dtype=np.int64)
-    seq_arr = np.asarray(seq, dtype=np.int64)
+    gram_arr = grams
+    ptr_arr = ptr
+    seq_arr = seq
     word_start = np.r_[0, np.cumsum(lens)]
     chunks: list[sp.csr_matrix] = []
     step = 50_000  # sentences per chunk: bounds the size of the expanded n-gram arrays
@@ -189,21 +184,19 @@ def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr
         m.sum_duplicates()  # columns sorted by first appearance, as scikit-learn has them
         chunks.append(m)
     counts = sp.vstack(chunks, format="csr") if len(chunks) > 1 else chunks[0]
-    tfidf = TfidfTransformer(sublinear_tf=True)
-    if np.all(mult == 1):
-        tfidf.fit(counts)
-    else:  # fitted on every occurrence: each distinct row's columns repeated mult times
-        lengths = np.diff(counts.indptr)
-        picked = _ranges(np.repeat(counts.indptr[:-1], mult), np.repeat(lengths, mult))
-        every = sp.csr_matrix(
-            (
-                np.ones(picked.size, dtype=np.float32),
-                counts.indices[picked],
-                np.r_[0, np.cumsum(np.repeat(lengths, mult))],
-            ),
-            shape=(int(mult.sum()), counts.shape[1]),
-        )
-        tfidf.fit(every)
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+    if not np.all(mult == 1):
+        # document frequencies over every occurrence, then scikit-learn's own steps
+        df = np.bincount(
+            counts.indices, weights=np.repeat(mult, np.diff(counts.indptr)), minlength=len(gram_ids)
+        ).astype(np.int64)
+        df_f = df.astype(tfidf.idf_.dtype)
+        df_f += 1.0
+        idf = np.full_like(df_f, fill_value=int(mult.sum()) + 1, dtype=tfidf.idf_.dtype)
+        idf /= df_f
+        np.log(idf, out=idf)
+        idf += 1.0
+        tfidf.idf_ = idf
     out = sp.csr_matrix(tfidf.transform(counts))
     remap = np.empty(len(gram_ids), dtype=out.indices.dtype)
     for new, (_, old) in enumerate(sorted(gram_ids.items())):

@@ -21,7 +21,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("fingerprint", "num_perm"): (16, 1024),
     ("fingerprint", "shingle_size"): (1, 12),
     ("fingerprint", "seed"): (0, 2**31 - 1),
-    ("fingerprint", "n_jobs"): (1, 64),
+    ("fingerprint", "n_jobs"): (0, 64),
     ("candidates", "lsh_threshold"): (0.05, 1.0),
     ("candidates", "tfidf_min_cosine"): (0.0, 1.0),
     ("candidates", "tfidf_top_k"): (1, 1000),
@@ -117,7 +117,8 @@ class FingerprintConfig:
     num_perm: int = 128
     seed: int = 1
     shingle_size: int = 5
-    n_jobs: int = 1
+    n_jobs: int = 0
+    """Worker processes for the signatures of large batches (0: one per CPU)."""
 
 
 @dataclass(frozen=True)

@@ -67,5 +67,6 @@ def fingerprint(
 ) -> Fingerprints:
     """MinHash signatures and TF-IDF vectors for each article's tokens."""
     params = MinHashParams(num_perm=fp.num_perm, seed=fp.seed, shingle_size=fp.shingle_size)
-    sigs = minhash_signatures(token_lists, params, n_jobs=fp.n_jobs, progress=progress)
+    n_jobs = -1 if fp.n_jobs == 0 else fp.n_jobs  # 0: one worker per CPU
+    sigs = minhash_signatures(token_lists, params, n_jobs=n_jobs, progress=progress)
     return Fingerprints(signatures=sigs, tfidf=build_tfidf(token_lists, cand.max_df), params=params)

@@ -116,7 +116,6 @@ def tfidf_candidates(
     t_sorted = times[order]
     n_known = int(known.sum())
     x = heaviest_terms(tfidf[order].tocsr(), _HEAVY_TERMS)
-    xt = x.T.tocsr()
     window = cfg.window_days * 86400.0
     out: list[np.ndarray] = []
     for start in range(0, n, _BLOCK_ROWS):
@@ -125,9 +124,12 @@ def tfidf_candidates(
             lo = int(np.searchsorted(t_sorted[:n_known], t_sorted[start] - window, "left"))
             hi = int(np.searchsorted(t_sorted[:n_known], t_sorted[stop - 1] + window, "right"))
             cols = np.r_[lo:hi, n_known:n]
+            near = sp.vstack([x[lo:hi], x[n_known:n]], format="csr") if n_known < n else x[lo:hi]
         else:
             cols = np.arange(n)
-        block = (x[start:stop] @ xt[:, cols]).tocoo()
+            near = x
+        # rows sorted by time: the window is a slice of rows (no column gather)
+        block = (x[start:stop] @ near.T).tocoo()
         r = block.row.astype(np.int64) + start
         c = cols[block.col]
         keep = r < c

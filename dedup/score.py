@@ -30,12 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import xxhash
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
-from dedup.minhash import shingle_strings
 from dedup.textnorm import count_words, tokenize
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
@@ -81,14 +79,39 @@ class ScoredPairs:
     more pairs of the same articles on the same scale."""
 
 
-def shingle_set(tokens: Sequence[str], k: int) -> np.ndarray:
-    """Sorted unique 64-bit hashes of an article's word k-shingles (exact up to 2^-64)."""
-    sh = shingle_strings(tokens, k)
-    return np.unique(
-        np.fromiter(
-            (xxhash.xxh3_64_intdigest(s.encode()) for s in sh), dtype=np.uint64, count=len(sh)
-        )
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def shingle_sets(token_lists: Sequence[Sequence[str]], k: int) -> list[np.ndarray]:
+    """For each article, the sorted unique 64-bit hashes of its word k-shingles (as
+    :func:`dedup.minhash.shingle_strings` gives them), vectorised over all the articles.
+
+    Tokens are numbered once per call and each shingle's hash mixes its token numbers, so
+    two sets of one call share a hash exactly when they share the shingle (up to 64-bit
+    collisions); sets of different calls are not comparable."""
+    if len(token_lists) == 0:
+        return []
+    lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    codes, _ = pd.factorize(
+        pd.Series(list(itertools.chain.from_iterable(token_lists)), dtype=object), sort=False
     )
+    ids = np.r_[np.asarray(codes, dtype=np.uint64) + np.uint64(1), np.zeros(k, np.uint64)]
+    n_sh = np.where(lens >= k, lens - k + 1, np.minimum(lens, 1))
+    first = _ranges(np.cumsum(lens) - lens, n_sh)  # each shingle's first token
+    length = np.minimum(np.repeat(lens, n_sh), k)
+    h = np.full(first.size, np.uint64(k), dtype=np.uint64)
+    for t in range(k):
+        tok = np.where(t < length, ids[first + t], np.uint64(0))  # 0: past a short shingle
+        h = (h ^ tok) * _GOLDEN
+        h ^= h >> np.uint64(32)
+    # splitmix64's finaliser
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    bounds = np.cumsum(n_sh)[:-1]
+    return [_sorted_unique(part) for part in np.split(h, bounds)]
 
 
 def body_digest(tokens: Sequence[str]) -> str:
@@ -908,7 +931,7 @@ def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:
 class ArticleFacts:
     """Per-article facts the pair rules need, for the rows being scored."""
 
-    sets: dict[int, np.ndarray]  # shingle sets (:func:`shingle_set`)
+    sets: dict[int, np.ndarray]  # shingle sets (:func:`shingle_sets`)
     digests: dict[int, str]  # body digests (:func:`body_digest`)
     nwords: dict[int, int]
     figures: dict[int, frozenset[str]]
@@ -917,8 +940,9 @@ class ArticleFacts:
 def article_facts(inputs: ScoringInputs, rows: np.ndarray) -> ArticleFacts:
     """Shingle sets, digests, word counts and figures of ``rows``."""
     rs = rows.tolist()
+    sets = shingle_sets([inputs.tokens[r] for r in rs], inputs.shingle_size)
     return ArticleFacts(
-        sets={r: shingle_set(inputs.tokens[r], inputs.shingle_size) for r in rs},
+        sets=dict(zip(rs, sets, strict=True)),
         digests={r: body_digest(inputs.tokens[r]) for r in rs},
         nwords={r: len(inputs.tokens[r]) for r in rs},
         figures={r: figures(inputs.sentences[r]) for r in rs},

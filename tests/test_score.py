@@ -1,12 +1,13 @@
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup.config import ScoreConfig
 from dedup.fingerprint import build_tfidf
-from dedup.minhash import MinHashParams, minhash_signatures
-from dedup.score import ScoringInputs, decide_relation, score_pairs, shingle_set
+from dedup.minhash import MinHashParams, minhash_signatures, shingle_strings
+from dedup.score import ScoringInputs, decide_relation, score_pairs, shingle_overlap, shingle_sets
 from dedup.textnorm import split_sentences, tokenize
 from tests.conftest import OTHER, REWRITE, WIRE
 
@@ -103,9 +104,38 @@ def test_jaccard_symmetric_and_bounded(a: list[str], b: list[str]) -> None:
 
 
 def test_shingle_set_is_unique_and_sorted() -> None:
-    s = shingle_set(["a", "b", "c", "d", "e", "a", "b", "c", "d", "e"], 5)
-    assert np.all(np.diff(s.astype(np.float64)) > 0)
+    (s,) = shingle_sets([["a", "b", "c", "d", "e", "a", "b", "c", "d", "e"]], 5)
+    assert np.all(s[1:] > s[:-1])
     assert s.size == 5
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_shingle_sets_give_the_overlaps_of_the_shingle_strings(k: int) -> None:
+    """Jaccard and containment from the hashed sets equal those of the sets of shingle
+    strings, for short (fewer than k tokens), empty and overlapping articles."""
+    rng = np.random.default_rng(k)
+    vocab = ["port", "strike", "union", "talks", "wages", "the", "a", "of", "4,200", "Über"]
+    arts: list[list[str]] = [[], ["port"], ["port", "strike"]]
+    for _ in range(40):
+        if arts and rng.random() < 0.5:
+            base = arts[int(rng.integers(0, len(arts)))]
+            arts.append([*base[: int(rng.integers(0, len(base) + 1))], "union", "talks"])
+        else:
+            arts.append(
+                [vocab[int(t)] for t in rng.integers(0, len(vocab), int(rng.integers(0, 30)))]
+            )
+    sets = shingle_sets(arts, k)
+    assert [s.size for s in sets] == [len(set(shingle_strings(a, k))) for a in arts]
+    overlaps = 0
+    for i in range(len(arts)):
+        for j in range(len(arts)):
+            a, b = set(shingle_strings(arts[i], k)), set(shingle_strings(arts[j], k))
+            got = shingle_overlap(sets[i], sets[j])
+            inter = len(a & b)
+            overlaps += inter > 0 and i != j
+            assert got["jaccard"] == (inter / len(a | b) if a | b else 0.0)
+            assert got["containment_a_in_b"] == (inter / len(a) if a else 0.0)
+    assert overlaps > 10
 
 
 def test_empty_tfidf_is_handled() -> None:

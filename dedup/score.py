@@ -262,33 +262,27 @@ class _SentenceIndex:
         mult = np.bincount(inv, minlength=len(distinct))
         weights = np.array([max(1, count_words(s)) for s in distinct], dtype=np.float64)
         self.weights = weights[inv]
-        self.numbers = sp.csr_matrix(_number_matrix(distinct)[inv])
-        self.bigrams = sp.csr_matrix(_bigram_matrix(distinct, mult)[inv])
+        # matrices of the distinct sentences; ``inv`` maps each sentence to its row
+        self.inv = inv
+        self.numbers = _number_matrix(distinct)
+        self.bigrams = _bigram_matrix(distinct, mult)
         if flat:
             try:
-                self.matrix = sp.csr_matrix(_char_ngram_tfidf_distinct(distinct, mult)[inv])
+                self.matrix = _char_ngram_tfidf_distinct(distinct, mult)
             except ValueError:
-                self.matrix = sp.csr_matrix((len(flat), 1), dtype=np.float32)
+                self.matrix = sp.csr_matrix((len(distinct), 1), dtype=np.float32)
         else:
             self.matrix = sp.csr_matrix((0, 1), dtype=np.float32)
 
     def rows(self, r: int) -> _Sentences:
         s, e = self.offsets[r]
         return _Sentences(
-            self.matrix[s:e],
+            sp.csr_matrix(self.matrix[self.inv[s:e]]),
             self.weights[s:e],
-            self.numbers[s:e],
-            self.bigrams[s:e],
+            sp.csr_matrix(self.numbers[self.inv[s:e]]),
+            sp.csr_matrix(self.bigrams[self.inv[s:e]]),
             self.quoted[s:e],
         )
-
-    def windows(self, articles: Sequence[int]) -> _Windows:
-        """The windows (:func:`_windows`) of several articles at once (an article may be
-        asked more than once), each article's windows in consecutive rows, in
-        :func:`_windows` order (its sentences, then its pairs of adjacent sentences)."""
-        se = np.array([self.offsets[r] for r in articles], dtype=np.int64).reshape(-1, 2)
-        every = _Sentences(self.matrix, self.weights, self.numbers, self.bigrams, self.quoted)
-        return _windows_of(every, se[:, 0], se[:, 1] - se[:, 0])
 
 
 def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
@@ -683,10 +677,10 @@ def _chunk_coverage(
     sel = _ranges(se[:, 0], n_u)
     row_block = np.repeat(u_block, n_u)
     base = _Sentences(
-        _block_columns(index.matrix[sel], row_block),
+        _block_columns(index.matrix[index.inv[sel]], row_block),
         index.weights[sel],
-        _block_columns(index.numbers[sel], row_block),
-        _block_columns(index.bigrams[sel], row_block),
+        _block_columns(index.numbers[index.inv[sel]], row_block),
+        _block_columns(index.bigrams[index.inv[sel]], row_block),
         index.quoted[sel],
     )
     u_start = np.cumsum(n_u) - n_u

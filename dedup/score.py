@@ -167,11 +167,11 @@ def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr
     """:func:`char_ngram_tfidf` rows of distinct texts, text ``k`` occurring ``mult[k]``
     times in the collection (the document frequencies count every occurrence).
 
-    The n-grams of each distinct word are listed once and the counts are made with numpy,
-    instead of counting every n-gram of every sentence in Python. Rows keep the column
-    order of first appearance until the L2 norms are taken (the order in which scikit-learn
-    sums them), so the values are bit for bit the same. Raises ``ValueError`` when no text
-    has a word.
+    The n-grams of each distinct word are listed once (word x n-gram counts) and a text's
+    counts are its word counts times that matrix, instead of counting every n-gram of every
+    text in Python. Rows keep the column order of first appearance until the L2 norms are
+    taken (the order in which scikit-learn sums them), so the values are bit for bit the
+    same. Raises ``ValueError`` when no text has a word.
     """
     split = [text.lower().split() for text in texts]
     lens = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
@@ -184,34 +184,32 @@ def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr
     gram_codes, gram_names = pd.factorize(
         pd.Series(list(itertools.chain.from_iterable(per_word)), dtype=object), sort=False
     )
-    gram_ids = {g: k for k, g in enumerate(gram_names)}
-    grams = np.asarray(gram_codes, dtype=np.int32)
-    ptr = np.r_[0, np.cumsum(np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word)))]
-    seq = np.asarray(codes, dtype=np.int64)
-    if not gram_ids:
+    if len(gram_names) == 0:
         raise ValueError("empty vocabulary")
-    gram_arr = grams
-    ptr_arr = ptr
-    seq_arr = seq
-    word_start = np.r_[0, np.cumsum(lens)]
-    chunks: list[sp.csr_matrix] = []
-    step = 50_000  # sentences per chunk: bounds the size of the expanded n-gram arrays
-    for s in range(0, len(texts), step):
-        e = min(len(texts), s + step)
-        ws = seq_arr[word_start[s] : word_start[e]]
-        cols = gram_arr[_ranges(ptr_arr[ws], ptr_arr[ws + 1] - ptr_arr[ws])]
-        rows = np.repeat(np.repeat(np.arange(e - s), lens[s:e]), ptr_arr[ws + 1] - ptr_arr[ws])
-        m = sp.csr_matrix(
-            (np.ones(cols.size, dtype=np.float32), (rows, cols)), shape=(e - s, len(gram_ids))
-        )
-        m.sum_duplicates()  # columns sorted by first appearance, as scikit-learn has them
-        chunks.append(m)
-    counts = sp.vstack(chunks, format="csr") if len(chunks) > 1 else chunks[0]
+    n_grams = len(gram_names)
+    per_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+    word_grams = sp.csr_matrix(
+        (
+            np.ones(len(gram_codes), dtype=np.float32),
+            (np.repeat(np.arange(len(words)), per_len), np.asarray(gram_codes, dtype=np.int64)),
+        ),
+        shape=(len(words), n_grams),
+    )
+    text_words = sp.csr_matrix(
+        (
+            np.ones(len(codes), dtype=np.float32),
+            (np.repeat(np.arange(len(texts)), lens), np.asarray(codes, dtype=np.int64)),
+        ),
+        shape=(len(texts), len(words)),
+    )
+    # whole counts: exact in float32 in any order of summation
+    counts = sp.csr_matrix(text_words @ word_grams)
+    counts.sort_indices()  # columns sorted by first appearance, as scikit-learn has them
     tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
     if not np.all(mult == 1):
         # document frequencies over every occurrence, then scikit-learn's own steps
         df = np.bincount(
-            counts.indices, weights=np.repeat(mult, np.diff(counts.indptr)), minlength=len(gram_ids)
+            counts.indices, weights=np.repeat(mult, np.diff(counts.indptr)), minlength=n_grams
         ).astype(np.int64)
         df_f = df.astype(tfidf.idf_.dtype)
         df_f += 1.0
@@ -221,9 +219,9 @@ def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr
         idf += 1.0
         tfidf.idf_ = idf
     out = sp.csr_matrix(tfidf.transform(counts))
-    remap = np.empty(len(gram_ids), dtype=out.indices.dtype)
-    for new, (_, old) in enumerate(sorted(gram_ids.items())):
-        remap[old] = new
+    # columns in the order of the sorted vocabulary (Python's string order)
+    remap = np.empty(n_grams, dtype=out.indices.dtype)
+    remap[np.argsort(np.asarray(gram_names, dtype=object), kind="stable")] = np.arange(n_grams)
     out.indices = remap[out.indices]
     out.has_sorted_indices = False
     out.sort_indices()

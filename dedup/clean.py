@@ -11,9 +11,11 @@ Boilerplate is found from the shape of the batch, never from phrase lists:
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -205,10 +207,30 @@ def _split_byline_dateline(
     return out, out_counts, byline, dateline
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: the stage builds millions of small lists and
+    tuples (no cycles), and every collection would walk them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _clean(
     texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig
 ) -> tuple[list[CleanedArticle], list[int]]:
     """:func:`clean_articles` and the word count of each body."""
+    with _gc_paused():
+        return _clean_batch(texts, sources, cfg)
+
+
+def _clean_batch(
+    texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig
+) -> tuple[list[CleanedArticle], list[int]]:
     parsed = [_page_lines_keys_counts(to_plain_text(t)) for t in texts]
     drop: list[set[int]] = []
     for page, ks, ns in parsed:

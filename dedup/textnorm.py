@@ -153,31 +153,39 @@ _WRAP_MAX_WIDTH = 100
 _WRAP_MIN_LINES = 3
 _WRAP_FILL = 0.8  # a filled line is at least this share of the width
 _WRAP_FILLED_SHARE = 0.5  # share of the lines that are filled
-_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# A line ends a sentence when it ends in ``[.!?:;]`` and closing quotes or brackets.
+_SENTENCE_ENDERS = tuple(".!?:;")
+_CLOSERS = "\"'”’)]"
 _WRAP_CONTINUED = 0.5  # a line this full continues on the next (unless that one is indented)
 
 
-def _wrap_width(lines: list[str]) -> int:
-    """The width a page's text was wrapped at, or 0 when it does not look hard-wrapped."""
-    # Cheap exits first (collapsing spaces never makes a line longer): no line reaches the
-    # narrowest width, or one line is wider than the widest after collapsing its spaces.
+def _surely_not_wrapped(lines: list[str]) -> bool:
+    """Cheap exits of :func:`_wrap_width` (collapsing spaces never makes a line longer): no
+    line reaches the narrowest width, or one line is wider than the widest after collapsing
+    its spaces."""
     if max(map(len, lines), default=0) < _WRAP_MIN_WIDTH:
+        return True
+    return any(
+        len(ln) > _WRAP_MAX_WIDTH and len(" ".join(ln.split())) > _WRAP_MAX_WIDTH for ln in lines
+    )
+
+
+def _wrap_width(words: list[list[str]], lengths: list[int]) -> int:
+    """The width a page's text was wrapped at, or 0 when it does not look hard-wrapped;
+    from each line's words and its length with spaces collapsed."""
+    kept = [(w, n) for w, n in zip(words, lengths, strict=True) if w]
+    if len(kept) < _WRAP_MIN_LINES:
         return 0
-    for ln in lines:
-        if len(ln) > _WRAP_MAX_WIDTH and len(" ".join(ln.split())) > _WRAP_MAX_WIDTH:
-            return 0
-    kept = [" ".join(ln.split()) for ln in lines if ln.strip()]
-    lengths = [len(ln) for ln in kept]
-    if len(lengths) < _WRAP_MIN_LINES:
-        return 0
-    width = max(lengths)
+    width = max(n for _, n in kept)
     if not _WRAP_MIN_WIDTH <= width <= _WRAP_MAX_WIDTH:
         return 0
-    filled = [ln for ln, n in zip(kept, lengths, strict=True) if n >= _WRAP_FILL * width]
-    if len(filled) < _WRAP_FILLED_SHARE * len(lengths):
+    fill = _WRAP_FILL * width
+    filled = [w for w, n in kept if n >= fill]
+    if len(filled) < _WRAP_FILLED_SHARE * len(kept):
         return 0
-    # Lines that are whole sentences of similar length are not wrapped paragraphs.
-    open_ended = sum(1 for ln in filled if not _SENTENCE_END.search(ln))
+    # Lines that are whole sentences of similar length are not wrapped paragraphs. (Only
+    # the last word can end in the sentence end: a word of closers alone does not.)
+    open_ended = sum(1 for w in filled if not w[-1].rstrip(_CLOSERS).endswith(_SENTENCE_ENDERS))
     return width if open_ended >= _WRAP_FILLED_SHARE * len(filled) else 0
 
 
@@ -195,27 +203,31 @@ def unwrap_lines(text: str) -> str:
     """
     while True:
         lines = text.split("\n")
-        width = _wrap_width(lines)
+        if _surely_not_wrapped(lines):
+            return text
+        words = [ln.split() for ln in lines]
+        # Each line's length with its spaces collapsed.
+        lengths = [len(" ".join(w)) for w in words]
+        width = _wrap_width(words, lengths)
         if not width:
             return text
-        indented = any(ln[:1].isspace() and ln.strip() for ln in lines[1:])
+        indented = any(ln[:1].isspace() and w for ln, w in zip(lines[1:], words[1:], strict=True))
         out = [lines[0]]
-        for line in lines[1:]:
-            prev = " ".join(out[-1].split())
-            words = line.split()
+        # The last output line's length with spaces collapsed (a joined line's: the two
+        # lengths and one space).
+        prev = lengths[0]
+        for line, w, n in zip(lines[1:], words[1:], lengths[1:], strict=True):
             if (
                 prev
-                and words
+                and w
                 and not line[:1].isspace()
-                and (
-                    indented
-                    or len(prev) >= _WRAP_CONTINUED * width
-                    or len(prev) + 1 + len(words[0]) > width
-                )
+                and (indented or prev >= _WRAP_CONTINUED * width or prev + 1 + len(w[0]) > width)
             ):
                 out[-1] = out[-1].rstrip() + " " + line.strip()
+                prev += 1 + n
             else:
                 out.append(line)
+                prev = n
         joined = "\n".join(out)
         if joined == text:
             return text

@@ -113,18 +113,45 @@ def test_to_plain_text_and_unwrap_match_reference(text: str) -> None:
     assert textnorm.to_plain_text(text) == ref.to_plain_text(text)
 
 
-@given(st.lists(st.sampled_from(STORY_LINES + FURNITURE_LINES), max_size=8), st.integers(30, 90))
-def test_unwrap_of_hard_wrapped_copy_matches_reference(paragraphs: list[str], width: int) -> None:
-    # Hard-wrapped copy: each paragraph filled to the width, some indented.
+WRAP_WORDS = [
+    "harbour",
+    "board",
+    "said.",
+    'it."',
+    "(Wire)",
+    "end.)",
+    '"',
+    "’",
+    "rates:",
+    "yes!'",
+    "up;",
+    "Mr.",
+    "12,000",
+    "the",
+    "quay",
+]
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(WRAP_WORDS), min_size=1, max_size=40), max_size=8),
+    st.integers(30, 90),
+    st.booleans(),
+)
+def test_unwrap_of_hard_wrapped_copy_matches_reference(
+    paragraphs: list[list[str]], width: int, indent: bool
+) -> None:
+    # Hard-wrapped copy: each paragraph filled to the width, some indented or blank-separated.
     lines: list[str] = []
     for i, para in enumerate(paragraphs):
-        line = "    " if i % 2 else ""
-        for word in para.split():
+        line = "    " if indent and i % 2 else ""
+        for word in para:
             if len(line) + len(word) + 1 > width and line.strip():
                 lines.append(line)
                 line = ""
             line = f"{line} {word}" if line.strip() else line + word
         lines.append(line)
+        if not indent and i % 3 == 2:
+            lines.append("")
     text = "\n".join(lines)
     assert textnorm.unwrap_lines(text) == ref.unwrap_lines(text)
     assert textnorm.to_plain_text(text) == ref.to_plain_text(text)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import gc
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 
 import pandas as pd
 
@@ -137,15 +138,18 @@ def _source_boilerplate(pages: list[list[str]], cfg: CleanConfig) -> set[str]:
     n = len(pages)
     if n < cfg.source_min_pages:
         return set()
-    pages_of: dict[str, list[int]] = defaultdict(list)
-    for p, keys in enumerate(pages):
-        for k in set(keys):
-            if k:
-                pages_of[k].append(p)
     need = max(cfg.source_min_pages, int(cfg.source_min_share * n + 0.999999))
-    candidates = {k: ps for k, ps in pages_of.items() if len(ps) >= need}
-    if not candidates:
+    # Count the pages of each key in C (Counter over each page's set), then list the pages
+    # (in page order) of the few keys that recur often enough.
+    page_keys = [set(keys) for keys in pages]
+    n_pages = Counter(chain.from_iterable(page_keys))
+    frequent = {k for k, c in n_pages.items() if c >= need and k}
+    if not frequent:
         return set()
+    candidates: dict[str, list[int]] = {k: [] for k in n_pages if k in frequent}
+    for p, keys in enumerate(page_keys):
+        for k in keys & frequent:
+            candidates[k].append(p)
     # A page's words (the tokens of all its lines), built only for pages that are compared.
     page_words: dict[int, set[str]] = {}
     verdict: dict[tuple[int, ...], bool] = {}
@@ -195,6 +199,8 @@ def _split_byline_dateline(
         out.append(line)
         out_counts.append(n)
     for i, line in enumerate(out[:3]):
+        if not ("-" in line or ":" in line or "–" in line or "—" in line):
+            continue  # both patterns need one of these characters
         m = _DATELINE_RE.match(line) or _ALLCAPS_DATELINE_RE.match(line)
         if not m:
             continue

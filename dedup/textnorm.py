@@ -16,7 +16,7 @@ _MANY_NEWLINES = re.compile(r"\n{3,}")
 # A run of three or more separator characters standing alone (" ### ", "***", "---"):
 # a paragraph break in flattened scrapes.
 _SEPARATOR_RE = re.compile(r"(?:^|\s)([#*=~_-])\1{2,}(?=\s|$)")
-_SEPARATOR_HINT = re.compile(r"([#*=~_-])\1\1")
+_SEPARATOR_CHARS = "#*=~_-"
 _HTML_HINT = re.compile(
     r"<\s*(?:html|body|p|div|br|span|a|h[1-6]|li|ul|article|section|table|head)\b[^>]*>",
     re.IGNORECASE,
@@ -117,8 +117,9 @@ def normalize_text(text: str) -> str:
     if not text.isascii():
         text = text.replace("\u2028", "\n").replace("\u2029", "\n")
     text = text.replace("\x0b", "\n").replace("\x0c", "\n")
-    if _SEPARATOR_HINT.search(text):
-        # A separator needs three equal characters in a row; most texts have none.
+    if any(ch in text and ch * 3 in text for ch in _SEPARATOR_CHARS):
+        # A separator needs three equal characters in a row; most texts have none. (Looking
+        # for one character is much faster than looking for three.)
         text = _SEPARATOR_RE.sub("\n", text)
     if not text.replace("\n", "").replace("\t", "").isprintable():
         # str.isprintable() is False for every category C character (and some spaces), so

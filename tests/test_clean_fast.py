@@ -74,6 +74,8 @@ STORY_LINES = [
     "Students at Fenwick college built a solar car; it will race in the U.S. in May.",
     "MARROW, June 4 (Wirenews) - The harbour board said it would extend the quay by 300 metres.",
     "By Anna Lindqvist",
+    "QUILL BAY: The ferry company said on Monday that it would add two sailings a day.",
+    "Oster, Sept. 3 (Wirenews) — Farmers reported an early barley harvest this year.",
     "A rare orchid flowered in the botanical gardens for the first time since 1987.",
 ]
 FURNITURE_LINES = [
@@ -211,7 +213,7 @@ def test_clean_frame_matches_reference(batch: list[tuple[str, str]], min_pages: 
 def test_clean_frame_matches_reference_on_invented_batch() -> None:
     furniture = "\n".join(FURNITURE_LINES[:3])
     names = ["Anna Lindqvist", "Tomas Berg", "Ida Holm", "Jon Ek", "Mia Dahl", "Per Lund"]
-    stories = [STORY_LINES[i] for i in (0, 1, 2, 3, 4, 7)]
+    stories = [STORY_LINES[i] for i in (0, 1, 2, 9, 7, 8)]
     pages = [f"By {n}\n{s}\n{furniture}" for n, s in zip(names, stories, strict=True)]
     pages.append("\n".join(STORY_LINES[:3] + FURNITURE_LINES[3:7] + FURNITURE_LINES[3:7]))
     pages.append("<html><body><p>One &amp; two.</p><p>Three</p></body></html>")
@@ -221,6 +223,7 @@ def test_clean_frame_matches_reference_on_invented_batch() -> None:
     # The batch does exercise the rules: furniture and the repeated headline block go.
     assert new["n_boilerplate_lines"].tolist()[:7] == [3] * 6 + [8]
     assert new["byline"].tolist()[:6] == [f"By {n}" for n in names]
+    assert new["dateline"].tolist()[3:6] == ["", "QUILL BAY", "Oster, Sept. 3 (Wirenews)"]
 
 
 def test_character_facts_behind_the_fast_paths() -> None:

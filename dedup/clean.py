@@ -91,9 +91,9 @@ def _list_runs(
     counts: Sequence[int], lines: Sequence[str], min_lines: int, max_words: int
 ) -> set[int]:
     """Indexes of lines inside runs of >= min_lines short unpunctuated lines."""
+    if sum(map(max_words.__ge__, counts)) < min_lines:
+        return set()  # too few lines of at most max_words words (a C-level count)
     short = [0 < n <= max_words for n in counts]
-    if sum(short) < min_lines:
-        return set()
     out: set[int] = set()
     run: list[int] = []
     for i, (is_short, line) in enumerate(zip(short, lines, strict=True)):

@@ -287,7 +287,7 @@ _ABBREV = [
 ]
 
 
-_ABBREV_SET = frozenset(_ABBREV)
+_ABBREV_SET = frozenset(_ABBREV)  # all shorter than seven characters
 _ABBREV_TAIL = re.compile(r"(\b[\w.]+)\.$")
 _DOTTED = re.compile(r"(?:\w\.)+\w")
 
@@ -326,7 +326,13 @@ def _cut_unless_abbrev(m: re.Match[str]) -> str:
     """
     text = m.string
     at = m.start()
-    if text[at] == "." and _is_abbrev(text[text.rfind("\n", 0, at) + 1 : at + 1]):
+    if (
+        text[at] == "."
+        # Seven word characters before the full stop make a word longer than any listed
+        # abbreviation, not one letter and not dotted (the common case, decided here).
+        and not (at >= 7 and text[at - 7 : at].isalnum())
+        and _is_abbrev(text[text.rfind("\n", 0, at) + 1 : at + 1])
+    ):
         return m.group()
     return m.group(1) + "\n"
 

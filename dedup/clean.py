@@ -130,7 +130,8 @@ def _repeated_in_page(keys: Sequence[str], counts: Sequence[int], max_words: int
 def _jaccard(a: set[str], b: set[str]) -> float:
     if not a and not b:
         return 1.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)  # the size of the union, without building it
 
 
 def _source_boilerplate(pages: list[list[str]], cfg: CleanConfig) -> set[str]:

@@ -113,15 +113,19 @@ def normalize_text(text: str) -> str:
     each line and blank-line runs are removed.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # (Looking for one character is much cheaper than a replace that finds nothing.)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.isascii():
         text = text.replace("\u2028", "\n").replace("\u2029", "\n")
-    text = text.replace("\x0b", "\n").replace("\x0c", "\n")
+    if "\x0b" in text or "\x0c" in text:
+        text = text.replace("\x0b", "\n").replace("\x0c", "\n")
     if any(ch in text and ch * 3 in text for ch in _SEPARATOR_CHARS):
         # A separator needs three equal characters in a row; most texts have none. (Looking
         # for one character is much faster than looking for three.)
         text = _SEPARATOR_RE.sub("\n", text)
-    if not text.replace("\n", "").replace("\t", "").isprintable():
+    visible = text.replace("\n", "")
+    if not (visible if "\t" not in visible else visible.replace("\t", "")).isprintable():
         # str.isprintable() is False for every category C character (and some spaces), so
         # the per-character filter runs only on the rare text that may hold one.
         text = "".join(
@@ -240,7 +244,8 @@ def to_plain_text(raw: str) -> str:
     plain text are joined into one line each (:func:`unwrap_lines`)."""
     if looks_like_html(raw):
         return normalize_text(html_to_text(raw))
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     return normalize_text(unwrap_lines(raw))
 
 

@@ -58,6 +58,7 @@ _ASCII_TO_SPACE = {i: (chr(i) if chr(i) in _ASCII_WORD else " ") for i in range(
 _STR_TABLE = str.maketrans(_ASCII_TO_SPACE)
 _BYTES_TABLE = bytes(ord(_ASCII_TO_SPACE[i]) if i < 128 else i for i in range(256))
 # (Starts with a character class, not a repeat, so the engine scans for it quickly.)
+_SPACE_RUN = re.compile("  +")
 _NON_ASCII_NON_WORD = re.compile(r"[^\w\x00-\x7f][^\w\x00-\x7f]*")
 
 
@@ -82,9 +83,12 @@ def _page_lines_keys_counts(text: str) -> tuple[list[str], list[str], list[int]]
     else:
         data = low.encode("utf-8", "surrogatepass").translate(_BYTES_TABLE)
         spaced = _NON_ASCII_NON_WORD.sub(" ", data.decode("utf-8", "surrogatepass"))
-    pairs = [(ln, sp) for ln, sp in zip(raw, spaced.split("\n"), strict=True) if ln.strip()]
-    words = [sp.split() for _, sp in pairs]
-    return [ln for ln, _ in pairs], [" ".join(w) for w in words], [len(w) for w in words]
+    # Only word characters, spaces and line breaks are left: collapse the runs of spaces
+    # (one regex pass over the page instead of splitting every line into words).
+    collapsed = _SPACE_RUN.sub(" ", spaced).split("\n")
+    pairs = [(ln, sp) for ln, sp in zip(raw, collapsed, strict=True) if ln.strip()]
+    keys = [sp.strip(" ") for _, sp in pairs]
+    return [ln for ln, _ in pairs], keys, [k.count(" ") + 1 if k else 0 for k in keys]
 
 
 def _list_runs(

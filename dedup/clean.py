@@ -11,10 +11,13 @@ Boilerplate is found from the shape of the batch, never from phrase lists:
 
 from __future__ import annotations
 
+import gc
 import re
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 
 import pandas as pd
 
@@ -48,31 +51,71 @@ def _line_key(line: str) -> str:
     return " ".join(tokenize(line))
 
 
-def _is_list_line(line: str, max_words: int) -> bool:
-    n = count_words(line)
-    return 0 < n <= max_words and not line.rstrip().endswith(_CLOSING)
+# Every ASCII character that is not a word character (``\w``) or a line break, as a space:
+# after that only the non-ASCII non-word characters are left for a regex.
+_ASCII_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_\n")
+_ASCII_TO_SPACE = {i: (chr(i) if chr(i) in _ASCII_WORD else " ") for i in range(128)}
+_STR_TABLE = str.maketrans(_ASCII_TO_SPACE)
+_BYTES_TABLE = bytes(ord(_ASCII_TO_SPACE[i]) if i < 128 else i for i in range(256))
+# (Starts with a character class, not a repeat, so the engine scans for it quickly.)
+_SPACE_RUN = re.compile("  +")
+_NON_ASCII_NON_WORD = re.compile(r"[^\w\x00-\x7f][^\w\x00-\x7f]*")
 
 
-def _page_lines(text: str) -> list[str]:
-    return [ln for ln in text.split("\n") if ln.strip()]
+def _page_lines_keys_counts(text: str) -> tuple[list[str], list[str], list[int]]:
+    """The non-blank lines of a page, their keys (:func:`_line_key`) and their word counts
+    (:func:`count_words`), without a regex call per line.
+
+    Keys: the lower-cased page with every non-word character but the line break as a space,
+    then each line's words joined by one space. Lower-casing the page is lower-casing each
+    line (its one context rule, final sigma, stops at a line break). Counts: lower-casing
+    keeps every character's class (word or not), so a line's tokens keep their number; the
+    one exception, U+0130 whose lower case is ``i`` and a combining dot, sends a page down
+    the per-line path.
+    """
+    raw = text.split("\n")
+    if "\u0130" in text:
+        lines = [ln for ln in raw if ln.strip()]
+        return lines, [_line_key(ln) for ln in lines], [count_words(ln) for ln in lines]
+    low = text.lower()
+    if low.isascii():
+        spaced = low.translate(_STR_TABLE)
+    else:
+        data = low.encode("utf-8", "surrogatepass").translate(_BYTES_TABLE)
+        spaced = _NON_ASCII_NON_WORD.sub(" ", data.decode("utf-8", "surrogatepass"))
+    # Only word characters, spaces and line breaks are left: collapse the runs of spaces
+    # (one regex pass over the page instead of splitting every line into words).
+    collapsed = _SPACE_RUN.sub(" ", spaced).split("\n")
+    pairs = [(ln, sp) for ln, sp in zip(raw, collapsed, strict=True) if ln.strip()]
+    keys = [sp.strip(" ") for _, sp in pairs]
+    return [ln for ln, _ in pairs], keys, [k.count(" ") + 1 if k else 0 for k in keys]
 
 
-def _list_runs(lines: Sequence[str], min_lines: int, max_words: int) -> set[int]:
+def _list_runs(
+    counts: Sequence[int], lines: Sequence[str], min_lines: int, max_words: int
+) -> set[int]:
     """Indexes of lines inside runs of >= min_lines short unpunctuated lines."""
+    if sum(map(max_words.__ge__, counts)) < min_lines:
+        return set()  # too few lines of at most max_words words (a C-level count)
+    short = [0 < n <= max_words for n in counts]
     out: set[int] = set()
     run: list[int] = []
-    for i, line in enumerate([*lines, "."]):
-        if i < len(lines) and _is_list_line(line, max_words):
+    for i, (is_short, line) in enumerate(zip(short, lines, strict=True)):
+        if is_short and not line.rstrip().endswith(_CLOSING):
             run.append(i)
             continue
         if len(run) >= min_lines:
             out.update(run)
         run = []
+    if len(run) >= min_lines:
+        out.update(run)
     return out
 
 
-def _repeated_in_page(keys: Sequence[str], lines: Sequence[str], max_words: int) -> set[int]:
+def _repeated_in_page(keys: Sequence[str], counts: Sequence[int], max_words: int) -> set[int]:
     """Short lines repeated in one page (every copy); long repeated lines: the later copies."""
+    if len(set(keys)) == len(keys):
+        return set()
     seen: dict[str, list[int]] = defaultdict(list)
     for i, k in enumerate(keys):
         if k:
@@ -81,7 +124,7 @@ def _repeated_in_page(keys: Sequence[str], lines: Sequence[str], max_words: int)
     for idxs in seen.values():
         if len(idxs) < 2:
             continue
-        if count_words(lines[idxs[0]]) <= max_words:
+        if counts[idxs[0]] <= max_words:
             out.update(idxs)
         else:
             out.update(idxs[1:])
@@ -91,37 +134,44 @@ def _repeated_in_page(keys: Sequence[str], lines: Sequence[str], max_words: int)
 def _jaccard(a: set[str], b: set[str]) -> float:
     if not a and not b:
         return 1.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)  # the size of the union, without building it
 
 
-def _source_boilerplate(
-    pages: list[list[str]], page_words: list[set[str]], cfg: CleanConfig
-) -> set[str]:
+def _source_boilerplate(pages: list[list[str]], cfg: CleanConfig) -> set[str]:
     """Line keys that recur on many pages of one source around different stories."""
     n = len(pages)
     if n < cfg.source_min_pages:
         return set()
-    pages_of: dict[str, list[int]] = defaultdict(list)
-    for p, keys in enumerate(pages):
-        for k in set(keys):
-            if k:
-                pages_of[k].append(p)
     need = max(cfg.source_min_pages, int(cfg.source_min_share * n + 0.999999))
-    candidates = {k: ps for k, ps in pages_of.items() if len(ps) >= need}
-    if not candidates:
+    # Count the pages of each key in C (Counter over each page's set), then list the pages
+    # (in page order) of the few keys that recur often enough.
+    page_keys = [set(keys) for keys in pages]
+    n_pages = Counter(chain.from_iterable(page_keys))
+    frequent = {k for k, c in n_pages.items() if c >= need and k}
+    if not frequent:
         return set()
+    candidates: dict[str, list[int]] = {k: [] for k in n_pages if k in frequent}
+    for p, keys in enumerate(page_keys):
+        for k in keys & frequent:
+            candidates[k].append(p)
+    # A page's words (the tokens of all its lines), built only for pages that are compared.
+    page_words: dict[int, set[str]] = {}
     verdict: dict[tuple[int, ...], bool] = {}
     out: set[str] = set()
     for key, ps in candidates.items():
         sig = tuple(ps)
         if sig not in verdict:
+            for q in ps[:16]:
+                if q not in page_words:
+                    page_words[q] = set(" ".join(pages[q]).split())
             verdict[sig] = _distinct_stories(ps[:16], page_words) >= cfg.source_min_pages
         if verdict[sig]:
             out.add(key)
     return out
 
 
-def _distinct_stories(pages: Sequence[int], page_words: list[set[str]]) -> int:
+def _distinct_stories(pages: Sequence[int], page_words: dict[int, set[str]]) -> int:
     """How many different stories a set of pages carries (pages with word Jaccard >= 0.5 are
     versions of one story)."""
     parent = list(range(len(pages)))
@@ -139,62 +189,86 @@ def _distinct_stories(pages: Sequence[int], page_words: list[set[str]]) -> int:
     return len({find(i) for i in range(len(pages))})
 
 
-def _split_byline_dateline(lines: list[str]) -> tuple[list[str], str, str]:
+def _split_byline_dateline(
+    lines: list[str], counts: list[int]
+) -> tuple[list[str], list[int], str, str]:
+    """Lines without the byline and dateline, their word counts, the byline, the dateline."""
     byline = ""
     dateline = ""
     out: list[str] = []
-    for i, line in enumerate(lines):
-        if not byline and i < 4 and count_words(line) <= 12 and _BYLINE_RE.match(line):
+    out_counts: list[int] = []
+    for i, (line, n) in enumerate(zip(lines, counts, strict=True)):
+        if not byline and i < 4 and n <= 12 and _BYLINE_RE.match(line):
             byline = line
             continue
         out.append(line)
+        out_counts.append(n)
     for i, line in enumerate(out[:3]):
+        if not ("-" in line or ":" in line or "–" in line or "—" in line):
+            continue  # both patterns need one of these characters
         m = _DATELINE_RE.match(line) or _ALLCAPS_DATELINE_RE.match(line)
-        if (
-            m
-            and count_words(m.group("dl")) <= 10
-            and count_words(line) > count_words(m.group("dl")) + 3
-        ):
+        if not m:
+            continue
+        n_dl = count_words(m.group("dl"))
+        if n_dl <= 10 and out_counts[i] > n_dl + 3:
             dateline = m.group("dl").rstrip(" -–—:")
             out[i] = line[m.end() :]
+            out_counts[i] = count_words(out[i])
             break
-    return out, byline, dateline
+    return out, out_counts, byline, dateline
 
 
-def clean_articles(
-    texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig | None = None
-) -> list[CleanedArticle]:
-    """Clean a batch of raw texts (plain or HTML); ``sources`` groups pages by publisher.
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: the stage builds millions of small lists and
+    tuples (no cycles), and every collection would walk them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
-    Idempotent: cleaning the bodies again removes nothing more (short of a batch whose
-    other pages change the per-source statistics).
-    """
-    cfg = cfg or CleanConfig()
-    plain = [to_plain_text(t) for t in texts]
-    lines = [_page_lines(t) for t in plain]
-    keys = [[_line_key(ln) for ln in page] for page in lines]
+
+def _clean(
+    texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig
+) -> tuple[list[CleanedArticle], list[int]]:
+    """:func:`clean_articles` and the word count of each body."""
+    with _gc_paused():
+        return _clean_batch(texts, sources, cfg)
+
+
+def _clean_batch(
+    texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig
+) -> tuple[list[CleanedArticle], list[int]]:
+    parsed = [_page_lines_keys_counts(to_plain_text(t)) for t in texts]
     drop: list[set[int]] = []
-    for page, ks in zip(lines, keys, strict=True):
-        d = _repeated_in_page(ks, page, cfg.repeated_line_max_words)
-        d |= _list_runs(page, cfg.list_min_lines, cfg.list_max_words)
+    for page, ks, ns in parsed:
+        d = _repeated_in_page(ks, ns, cfg.repeated_line_max_words)
+        d |= _list_runs(ns, page, cfg.list_min_lines, cfg.list_max_words)
         drop.append(d)
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sources):
         if s:
             by_source[s].append(i)
     for idxs in by_source.values():
-        words = [set(tokenize(plain[i])) for i in idxs]
-        boiler = _source_boilerplate([keys[i] for i in idxs], words, cfg)
+        boiler = _source_boilerplate([parsed[i][1] for i in idxs], cfg)
         if boiler:
             for i in idxs:
-                drop[i].update(j for j, k in enumerate(keys[i]) if k in boiler)
+                drop[i].update(j for j, k in enumerate(parsed[i][1]) if k in boiler)
     out: list[CleanedArticle] = []
-    for page, d in zip(lines, drop, strict=True):
-        kept = [ln for j, ln in enumerate(page) if j not in d]
-        if not any(count_words(k) for k in kept):
+    n_words: list[int] = []
+    for (page, _, counts), d in zip(parsed, drop, strict=True):
+        if d:
+            kept = [ln for j, ln in enumerate(page) if j not in d]
+            kept_n = [n for j, n in enumerate(counts) if j not in d]
+        else:
+            kept, kept_n = page, counts
+        if not any(kept_n):
             # Everything looked like furniture: keep the page rather than an empty body.
-            kept, d = page, set()
-        kept, byline, dateline = _split_byline_dateline(kept)
+            kept, kept_n, d = page, counts, set()
+        kept, kept_n, byline, dateline = _split_byline_dateline(kept, kept_n)
         body = "\n".join(kept)
         out.append(
             CleanedArticle(
@@ -205,18 +279,33 @@ def clean_articles(
                 n_boilerplate_lines=len(d),
             )
         )
-    return out
+        # Tokens never span a line break, so the body's count is the sum over its lines.
+        n_words.append(sum(kept_n))
+    return out, n_words
+
+
+def clean_articles(
+    texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig | None = None
+) -> list[CleanedArticle]:
+    """Clean a batch of raw texts (plain or HTML); ``sources`` groups pages by publisher.
+
+    Idempotent: cleaning the bodies again removes nothing more (short of a batch whose
+    other pages change the per-source statistics).
+    """
+    return _clean(texts, sources, cfg or CleanConfig())[0]
 
 
 def clean_frame(articles: pd.DataFrame, cfg: CleanConfig | None = None) -> pd.DataFrame:
     """Add ``body, sentences, byline, dateline, n_words, n_boilerplate_lines`` to a table
     with ``text`` and ``source`` columns."""
-    cleaned = clean_articles(articles["text"].tolist(), articles["source"].fillna("").tolist(), cfg)
+    cleaned, n_words = _clean(
+        articles["text"].tolist(), articles["source"].fillna("").tolist(), cfg or CleanConfig()
+    )
     out = articles.copy()
     out["body"] = [c.body for c in cleaned]
     out["sentences"] = [c.sentences for c in cleaned]
     out["byline"] = [c.byline for c in cleaned]
     out["dateline"] = [c.dateline for c in cleaned]
-    out["n_words"] = [count_words(c.body) for c in cleaned]
+    out["n_words"] = n_words
     out["n_boilerplate_lines"] = [c.n_boilerplate_lines for c in cleaned]
     return out

@@ -16,6 +16,7 @@ _MANY_NEWLINES = re.compile(r"\n{3,}")
 # A run of three or more separator characters standing alone (" ### ", "***", "---"):
 # a paragraph break in flattened scrapes.
 _SEPARATOR_RE = re.compile(r"(?:^|\s)([#*=~_-])\1{2,}(?=\s|$)")
+_SEPARATOR_CHARS = "#*=~_-"
 _HTML_HINT = re.compile(
     r"<\s*(?:html|body|p|div|br|span|a|h[1-6]|li|ul|article|section|table|head)\b[^>]*>",
     re.IGNORECASE,
@@ -112,19 +113,40 @@ def normalize_text(text: str) -> str:
     each line and blank-line runs are removed.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    text = text.replace("\u2029", "\n").replace("\x0b", "\n").replace("\x0c", "\n")
-    text = _SEPARATOR_RE.sub("\n", text)
-    if not text.replace("\n", "").replace("\t", "").isprintable():
+    # (Looking for one character is much cheaper than a replace that finds nothing.)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    if "\x0b" in text or "\x0c" in text:
+        text = text.replace("\x0b", "\n").replace("\x0c", "\n")
+    if any(ch in text and ch * 3 in text for ch in _SEPARATOR_CHARS):
+        # A separator needs three equal characters in a row; most texts have none. (Looking
+        # for one character is much faster than looking for three.)
+        text = _SEPARATOR_RE.sub("\n", text)
+    visible = text.replace("\n", "")
+    if not (visible if "\t" not in visible else visible.replace("\t", "")).isprintable():
         # str.isprintable() is False for every category C character (and some spaces), so
         # the per-character filter runs only on the rare text that may hold one.
         text = "".join(
             ch for ch in text if ch == "\n" or ch == "\t" or unicodedata.category(ch)[0] != "C"
         )
-    text = _SPACE_RE.sub(" ", text)
-    lines = [line.strip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    text = _MANY_NEWLINES.sub("\n\n", text)
+    # Runs of spaces collapse to one and lines are stripped (``\s`` is exactly what
+    # ``str.split()`` splits at). An ASCII text whose only spaces are single ones inside
+    # lines (no tab; other ASCII spaces are line breaks or control characters by now) is
+    # left as it is.
+    if not (
+        text.isascii()
+        and "  " not in text
+        and "\t" not in text
+        and " \n" not in text
+        and "\n " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    ):
+        text = "\n".join([" ".join(line.split()) for line in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _MANY_NEWLINES.sub("\n\n", text)
     return text.strip()
 
 
@@ -136,24 +158,39 @@ _WRAP_MAX_WIDTH = 100
 _WRAP_MIN_LINES = 3
 _WRAP_FILL = 0.8  # a filled line is at least this share of the width
 _WRAP_FILLED_SHARE = 0.5  # share of the lines that are filled
-_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# A line ends a sentence when it ends in ``[.!?:;]`` and closing quotes or brackets.
+_SENTENCE_ENDERS = tuple(".!?:;")
+_CLOSERS = "\"'”’)]"
 _WRAP_CONTINUED = 0.5  # a line this full continues on the next (unless that one is indented)
 
 
-def _wrap_width(lines: list[str]) -> int:
-    """The width a page's text was wrapped at, or 0 when it does not look hard-wrapped."""
-    kept = [" ".join(ln.split()) for ln in lines if ln.strip()]
-    lengths = [len(ln) for ln in kept]
-    if len(lengths) < _WRAP_MIN_LINES:
+def _surely_not_wrapped(lines: list[str]) -> bool:
+    """Cheap exits of :func:`_wrap_width` (collapsing spaces never makes a line longer): no
+    line reaches the narrowest width, or one line is wider than the widest after collapsing
+    its spaces."""
+    if max(map(len, lines), default=0) < _WRAP_MIN_WIDTH:
+        return True
+    return any(
+        len(ln) > _WRAP_MAX_WIDTH and len(" ".join(ln.split())) > _WRAP_MAX_WIDTH for ln in lines
+    )
+
+
+def _wrap_width(words: list[list[str]], lengths: list[int]) -> int:
+    """The width a page's text was wrapped at, or 0 when it does not look hard-wrapped;
+    from each line's words and its length with spaces collapsed."""
+    kept = [(w, n) for w, n in zip(words, lengths, strict=True) if w]
+    if len(kept) < _WRAP_MIN_LINES:
         return 0
-    width = max(lengths)
+    width = max(n for _, n in kept)
     if not _WRAP_MIN_WIDTH <= width <= _WRAP_MAX_WIDTH:
         return 0
-    filled = [ln for ln, n in zip(kept, lengths, strict=True) if n >= _WRAP_FILL * width]
-    if len(filled) < _WRAP_FILLED_SHARE * len(lengths):
+    fill = _WRAP_FILL * width
+    filled = [w for w, n in kept if n >= fill]
+    if len(filled) < _WRAP_FILLED_SHARE * len(kept):
         return 0
-    # Lines that are whole sentences of similar length are not wrapped paragraphs.
-    open_ended = sum(1 for ln in filled if not _SENTENCE_END.search(ln))
+    # Lines that are whole sentences of similar length are not wrapped paragraphs. (Only
+    # the last word can end in the sentence end: a word of closers alone does not.)
+    open_ended = sum(1 for w in filled if not w[-1].rstrip(_CLOSERS).endswith(_SENTENCE_ENDERS))
     return width if open_ended >= _WRAP_FILLED_SHARE * len(filled) else 0
 
 
@@ -171,27 +208,31 @@ def unwrap_lines(text: str) -> str:
     """
     while True:
         lines = text.split("\n")
-        width = _wrap_width(lines)
+        if _surely_not_wrapped(lines):
+            return text
+        words = [ln.split() for ln in lines]
+        # Each line's length with its spaces collapsed.
+        lengths = [len(" ".join(w)) for w in words]
+        width = _wrap_width(words, lengths)
         if not width:
             return text
-        indented = any(ln[:1].isspace() and ln.strip() for ln in lines[1:])
+        indented = any(ln[:1].isspace() and w for ln, w in zip(lines[1:], words[1:], strict=True))
         out = [lines[0]]
-        for line in lines[1:]:
-            prev = " ".join(out[-1].split())
-            words = line.split()
+        # The last output line's length with spaces collapsed (a joined line's: the two
+        # lengths and one space).
+        prev = lengths[0]
+        for line, w, n in zip(lines[1:], words[1:], lengths[1:], strict=True):
             if (
                 prev
-                and words
+                and w
                 and not line[:1].isspace()
-                and (
-                    indented
-                    or len(prev) >= _WRAP_CONTINUED * width
-                    or len(prev) + 1 + len(words[0]) > width
-                )
+                and (indented or prev >= _WRAP_CONTINUED * width or prev + 1 + len(w[0]) > width)
             ):
                 out[-1] = out[-1].rstrip() + " " + line.strip()
+                prev += 1 + n
             else:
                 out.append(line)
+                prev = n
         joined = "\n".join(out)
         if joined == text:
             return text
@@ -203,7 +244,8 @@ def to_plain_text(raw: str) -> str:
     plain text are joined into one line each (:func:`unwrap_lines`)."""
     if looks_like_html(raw):
         return normalize_text(html_to_text(raw))
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     return normalize_text(unwrap_lines(raw))
 
 
@@ -250,39 +292,61 @@ _ABBREV = [
 ]
 
 
+_ABBREV_SET = frozenset(_ABBREV)  # all shorter than seven characters
+_ABBREV_TAIL = re.compile(r"(\b[\w.]+)\.$")
+_DOTTED = re.compile(r"(?:\w\.)+\w")
+
+
 def _is_abbrev(prefix: str) -> bool:
-    m = re.search(r"(\b[\w.]+)\.$", prefix)
+    # Only the last whitespace-free token can hold the match (``[\w.]`` has no space, and a
+    # space before the token is a word boundary like the start of the string), so the
+    # search runs on that token, not on the whole prefix.
+    tail = prefix.rsplit(None, 1)
+    m = _ABBREV_TAIL.search(tail[-1]) if tail else None
     if not m:
         return False
     word = m.group(1).lower()
-    if word in _ABBREV:
+    if word in _ABBREV_SET:
         return True
     # Initials ("J." in "John J. Smith") and dotted abbreviations ("U.S.").
-    return len(word) == 1 or bool(re.fullmatch(r"(?:\w\.)+\w", word))
+    return len(word) == 1 or _DOTTED.fullmatch(word) is not None
 
 
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# A sentence boundary: ``[.!?]+`` and closing quotes and brackets (group 1), spaces, then a
+# capitalised word. Inside one line: the spaces are not line breaks. Written as a character
+# class and then a repeat (not ``[.!?]+``) so that the regex engine skips quickly to the next
+# candidate character.
+_BOUNDARY = re.compile(r"([.!?][.!?]*[\"'”’)\]]*)[^\S\n]+(?=[\"'“‘(\[]?[A-Z0-9])")
+# The same for a text without ``!`` and ``?``, where ``[.!?]`` can only be a full stop: a
+# literal first character is the fastest scan of all.
+_BOUNDARY_DOT = re.compile(r"(\.\.*[\"'”’)\]]*)[^\S\n]+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+def _cut_unless_abbrev(m: re.Match[str]) -> str:
+    """A boundary as a line break after its punctuation, or unchanged after an abbreviation.
+
+    Only the last whitespace-free token before the full stop decides (see
+    :func:`_is_abbrev`), and that token starts inside the sentence being cut, so the text from
+    the start of the line gives the same answer as the text from the previous cut.
+    """
+    text = m.string
+    at = m.start()
+    if (
+        text[at] == "."
+        # Seven word characters before the full stop make a word longer than any listed
+        # abbreviation, not one letter and not dotted (the common case, decided here).
+        and not (at >= 7 and text[at - 7 : at].isalnum())
+        and _is_abbrev(text[text.rfind("\n", 0, at) + 1 : at + 1])
+    ):
+        return m.group()
+    return m.group(1) + "\n"
 
 
 def split_sentences(text: str) -> list[str]:
     """Split normalised text into sentences: at line breaks, and after ``.!?`` followed by
     a capitalised word, except after common abbreviations and initials."""
-    out: list[str] = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if not line:
-            continue
-        start = 0
-        for m in _BOUNDARY.finditer(line):
-            end = m.end()
-            head = line[start : m.start() + 1]
-            if _is_abbrev(head):
-                continue
-            piece = line[start:end].strip()
-            if piece:
-                out.append(piece)
-            start = end
-        tail = line[start:].strip()
-        if tail:
-            out.append(tail)
-    return out
+    # Cut at every boundary that is not an abbreviation, then split the lines. Each piece is
+    # stripped, so the spaces at a cut and at either end of a line never reach a sentence.
+    boundary = _BOUNDARY if "!" in text or "?" in text else _BOUNDARY_DOT
+    cut = boundary.sub(_cut_unless_abbrev, text)
+    return [piece for piece in [p.strip() for p in cut.split("\n")] if piece]

@@ -811,30 +811,78 @@ def _all_coverage(
     times number agreement, at least ``retell_match`` (the same facts, maybe in other words).
     Reused: :func:`_match_scores` at least 1; quoted speech counts :data:`QUOTE_WEIGHT`.
 
-    The pairs' articles fall into the connected components of the pair graph; the sentences
-    of a component's articles meet the windows (:func:`_windows`) of its articles in one
-    block, and many blocks share one sparse product (:func:`_block_product`), so the work
-    is a few large products rather than one per article."""
+    What one article finds in another depends only on their sentences, so articles with the
+    same sentences (verbatim copies of a story) are measured once: each distinct direction
+    (sentences of the source, sentences of the partner) is computed by
+    :func:`_direction_coverage` and shared by every pair that has it."""
     n = len(pairs)
     if n == 0:
         return []
-    rows, inv = np.unique(pairs, return_inverse=True)
-    loc = inv.reshape(-1, 2).astype(np.int64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    rows = np.unique(pairs)
+    seen: dict[tuple[int, ...], int] = {}
+    content = np.empty(rows.size, dtype=np.int64)
+    first_row: list[int] = []
+    for k, r in enumerate(rows.tolist()):
+        s, e = sent.offsets[r]
+        key = tuple(sent.inv[s:e].tolist())
+        c = seen.get(key)
+        if c is None:
+            c = seen[key] = len(first_row)
+            first_row.append(r)
+        content[k] = c
+    reps = np.asarray(first_row, dtype=np.int64)
+    pos = np.searchsorted(rows, pairs)
+    ca, cb = content[pos[:, 0]], content[pos[:, 1]]
+    n_c = np.int64(len(first_row))
+    keys, d_of = np.unique(np.r_[ca * n_c + cb, cb * n_c + ca], return_inverse=True)
+    state = {"dirs": 0, "pairs": 0}
+
+    def report(dirs: int) -> None:  # directions done -> pairs, for the caller's bar
+        assert progress is not None
+        state["dirs"] += dirs
+        pairs_done = state["dirs"] * n // keys.size
+        progress(pairs_done - state["pairs"])
+        state["pairs"] = pairs_done
+
+    found = _direction_coverage(
+        sent, reps[keys // n_c], reps[keys % n_c], cfg, None if progress is None else report
+    )
+    res = [found[d] for d in d_of.tolist()]
+    return [(res[p], res[p + n]) for p in range(n)]
+
+
+def _direction_coverage(
+    sent: _SentenceIndex,
+    src_rows: np.ndarray,
+    dst_rows: np.ndarray,
+    cfg: ScoreConfig,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[float, float, frozenset[int]]]:
+    """(retold share, reused share, hit sentences) of each distinct direction: the sentences
+    of ``src_rows[d]`` found in ``dst_rows[d]`` (the two may be the same article).
+
+    The articles fall into the connected components of the directions' graph; the sentences
+    of a component's articles meet the windows (:func:`_windows`) of its articles in one
+    block, and many blocks share one sparse product (:func:`_block_columns`), so the work
+    is a few large products rather than one per article. ``progress`` gets the number of
+    directions done after each chunk."""
+    n_dir = src_rows.size
+    rows, inv = np.unique(np.r_[src_rows, dst_rows], return_inverse=True)
+    lsrc, ldst = inv[:n_dir].astype(np.int64), inv[n_dir:].astype(np.int64)
+    loc = np.c_[lsrc, ldst]
     m = np.int64(rows.size)
     se = np.array([sent.offsets[r] for r in rows.tolist()], dtype=np.int64).reshape(-1, 2)
     n_sent = se[:, 1] - se[:, 0]
     n_win = np.maximum(2 * n_sent - 1, 0)
     totals = np.array([sent.weights[s:e].sum() for s, e in se.tolist()], dtype=np.float64)
-    src = np.r_[loc[:, 0], loc[:, 1]]
-    dst = np.r_[loc[:, 1], loc[:, 0]]
-    keys = src * m + dst
+    keys = lsrc * m + ldst
     key_order = np.argsort(keys, kind="stable")
     dir_keys = keys[key_order]
-    retold = np.zeros(2 * n, dtype=np.float64)
-    reused = np.zeros(2 * n, dtype=np.float64)
+    retold = np.zeros(n_dir, dtype=np.float64)
+    reused = np.zeros(n_dir, dtype=np.float64)
     hit_parts: list[tuple[np.ndarray, np.ndarray]] = []
-    degree = np.bincount(src, minlength=rows.size)
-    done = reported = 0
+    degree = np.bincount(lsrc, minlength=rows.size)
     chunks = _plan_chunks(loc, n_sent, n_win)
     for chunk, (ids, rw, uw, hd, hs) in zip(
         chunks, _map_chunks(chunks, (sent, rows, dir_keys, key_order, cfg)), strict=True
@@ -843,25 +891,21 @@ def _all_coverage(
         reused[ids] += uw
         hit_parts.append((hd, hs))
         if progress is not None:
-            done += int(degree[np.concatenate(chunk.sources)].sum())
-            progress(done // 2 - reported)
-            reported = done // 2
-    total = totals[src]
+            progress(int(degree[np.concatenate(chunk.sources)].sum()))
+    total = totals[lsrc]
     safe = np.where(total > 0, total, 1.0)
     cov = np.minimum(retold / safe, 1.0)
     cov_reused = np.minimum(reused / safe, 1.0)
     hd = np.concatenate([h for h, _ in hit_parts]) if hit_parts else np.zeros(0, np.int64)
     hs = np.concatenate([s for _, s in hit_parts]) if hit_parts else np.zeros(0, np.int64)
-    code = _sorted_unique(hd * (int(n_sent.max(initial=0)) + 1) + hs)
     width = int(n_sent.max(initial=0)) + 1
-    hit_of: list[frozenset[int]] = [frozenset()] * (2 * n)
+    code = _sorted_unique(hd * width + hs)
+    hit_of: list[frozenset[int]] = [frozenset()] * n_dir
     if code.size:
-        d_of = code // width
-        cuts = np.flatnonzero(np.diff(d_of)) + 1
+        cuts = np.flatnonzero(np.diff(code // width)) + 1
         for part in np.split(code, cuts):
             hit_of[int(part[0] // width)] = frozenset((part % width).tolist())
-    res = [(float(cov[d]), float(cov_reused[d]), hit_of[d]) for d in range(2 * n)]
-    return [(res[p], res[p + n]) for p in range(n)]
+    return [(float(cov[d]), float(cov_reused[d]), hit_of[d]) for d in range(n_dir)]
 
 
 def decide_relation(

@@ -296,3 +296,35 @@ def test_repeated_sentences_are_measured_once_with_the_same_statistics() -> None
     assert score_mod._bigram_matrix(distinct).shape != every.shape or (
         (score_mod._bigram_matrix(distinct)[inv] != every).nnz > 0
     )
+
+
+def test_verbatim_copies_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Articles with the same sentences share one computation per direction, with the
+    results the per-pair reference gives, including a copy against its own twin."""
+    rng = np.random.default_rng(13)
+    stories = _corpus(rng, 12)
+    arts = [list(stories[k % 12]) for k in range(48)]  # four verbatim copies of each
+    ii, jj = np.triu_indices(len(arts), k=1)
+    pick = rng.random(ii.size) < 0.25
+    pairs = np.c_[ii[pick], jj[pick]]
+    cfg = ScoreConfig(retell_match=0.3, sentence_match=0.5, reuse_match=0.4)
+    index = score_mod._SentenceIndex(arts, np.unique(pairs))
+    sizes: list[int] = []
+    real = score_mod._direction_coverage
+
+    def counting(*args: object, **kwargs: object) -> object:
+        sizes.append(len(args[1]))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(score_mod, "_direction_coverage", counting)
+    got = score_mod._all_coverage(index, pairs, cfg)
+    want = [
+        (
+            reference_coverage(index.rows(i), index.rows(j), cfg),
+            reference_coverage(index.rows(j), index.rows(i), cfg),
+        )
+        for i, j in pairs.tolist()
+    ]
+    assert got == want
+    assert sizes and sizes[0] <= 12 * 12 < 2 * len(pairs)
+    assert any(i % 12 == j % 12 for i, j in pairs.tolist())  # twins were paired

@@ -250,9 +250,7 @@ class _SentenceIndex:
             start = len(flat)
             flat.extend(s.lower() for s in sentences[r])
             self.offsets[r] = (start, len(flat))
-        self.quoted = np.array(
-            [q for r in rows.tolist() for q in _quoted_shares(sentences[r])], dtype=np.float64
-        )
+        self.quoted = _quoted_shares_many([sentences[r] for r in rows.tolist()])
         # a sentence that recurs (copies of a story) is measured once and counted each time
         codes, uniques = pd.factorize(pd.Series(flat, dtype=object))
         inv = np.asarray(codes, dtype=np.int64)
@@ -359,6 +357,32 @@ def _quoted_shares(sentences: Sequence[str]) -> list[float]:
         end = start + len(sent)
         out.append(float(mask[start:end].mean()) if end > start else 0.0)
         start = end + 1
+    return out
+
+
+def _quoted_shares_many(articles: Sequence[Sequence[str]]) -> np.ndarray:
+    """:func:`_quoted_shares` of every sentence of several articles, in one pass: the
+    articles are joined by line breaks, which no quotation spans."""
+    texts = [" ".join(sents) for sents in articles if sents]
+    lengths = np.fromiter(
+        (len(x) for sents in articles for x in sents), dtype=np.int64, count=sum(map(len, articles))
+    )
+    if lengths.size == 0:
+        return np.zeros(0, dtype=np.float64)
+    big = "\n".join(texts)
+    edges = np.zeros(len(big) + 1, dtype=np.int32)
+    for m in _QUOTE_RE.finditer(big):
+        edges[m.start()] += 1
+        edges[m.end()] -= 1
+    inside = np.r_[0, np.cumsum(np.cumsum(edges)[:-1] > 0)]
+    # each sentence's start in the joined text: after the sentences before it and one
+    # space (or the line break after the previous article) each
+    starts = np.cumsum(lengths + 1) - (lengths + 1)
+    ends = starts + lengths
+    counts = inside[ends] - inside[starts]
+    out = np.zeros(lengths.size, dtype=np.float64)
+    has = lengths > 0
+    out[has] = counts[has] / lengths[has]
     return out
 
 

@@ -328,3 +328,15 @@ def test_verbatim_copies_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> N
     assert got == want
     assert sizes and sizes[0] <= 12 * 12 < 2 * len(pairs)
     assert any(i % 12 == j % 12 for i, j in pairs.tolist())  # twins were paired
+
+
+def test_quoted_shares_of_many_articles_equal_one_article_at_a_time() -> None:
+    rng = np.random.default_rng(17)
+    arts = _corpus(rng, 80)
+    arts[3] = []
+    arts[5] = ["", '"Quoted', 'still" not', "'single' and ``teletype''", "“curly” ‘x’"]
+    arts[6] = ['He said "it runs', "over two sentences.", 'and ends here" now']
+    want = [q for a in arts for q in score_mod._quoted_shares(a)]
+    got = score_mod._quoted_shares_many(arts)
+    assert got.tolist() == want
+    assert sum(0 < q < 1 for q in want) > 0 and any(q == 1.0 for q in want)

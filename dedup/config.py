@@ -52,6 +52,9 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("state", "window_days"): (0, 36500),
     ("state", "retention_days"): (0, 36500),
     ("cluster", "source_hours"): (0.0, None),
+    ("cluster", "story_reuse"): (0.0, 1.0),
+    ("cluster", "story_retell"): (0.0, 1.0),
+    ("cluster", "story_hours"): (0.0, None),
 }
 
 
@@ -153,11 +156,17 @@ class ScoreConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    """Clustering guards: when two versions count as mutual, and when a page is a bundle."""
+    """Clustering guards: when two versions count as mutual, and when a page is a bundle;
+    the story pass (``story_*``): a text published at least ``story_hours`` after some of its
+    candidate partners joins the story of those possible sources when ``story_reuse`` of its
+    words are reused, or ``story_retell`` retold, in all of them taken together."""
 
     mutual_coverage: float = 0.7
     bundle_overlap: float = 0.2
     source_hours: float = 0.0
+    story_reuse: float = 0.2
+    story_retell: float = 0.6
+    story_hours: float = 6.0
 
 
 @dataclass(frozen=True)

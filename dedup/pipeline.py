@@ -19,10 +19,22 @@ from tqdm.auto import tqdm
 
 from dedup.candidates import find_candidate_pairs
 from dedup.clean import clean_frame
-from dedup.cluster import choose_canonical, cluster_rows, edges_from_pairs
+from dedup.cluster import (
+    attach_to_stories,
+    choose_canonical,
+    cluster_rows,
+    edges_from_pairs,
+    sourced_rows,
+)
 from dedup.config import Config
 from dedup.fingerprint import fingerprint
-from dedup.score import PAIR_COLUMNS, VERSION_RELATIONS, ScoringInputs, score_pairs
+from dedup.score import (
+    PAIR_COLUMNS,
+    VERSION_RELATIONS,
+    ScoringInputs,
+    score_pairs,
+    story_coverage,
+)
 from dedup.textnorm import tokenize
 
 log = logging.getLogger(__name__)
@@ -130,7 +142,17 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         }
     with st.stage("cluster"):
         edges = edges_from_pairs(scored.table, scored.hits)
-        labels = cluster_rows(len(table), edges, config.cluster, times)
+        sourced = sourced_rows(pairs, times, config.cluster.story_hours)
+        labels = cluster_rows(len(table), edges, config.cluster, times, sourced)
+        labels = attach_to_stories(
+            labels,
+            pairs,
+            lambda queries: story_coverage(inputs, queries, config.score),
+            config.cluster,
+            np.array([len(t) for t in tokens], dtype=np.int64),
+            config.score.rewrite_min_words,
+            times,
+        )
         clusters, extra = _describe_clusters(table, labels, times, scored.table, inputs, config)
         counts["clusters"] = int(clusters["cluster_id"].nunique())
         counts["multi_article_clusters"] = int(

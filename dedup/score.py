@@ -625,6 +625,62 @@ def _all_coverage(
 _PAIR_BATCH = 4096  # directions (source, partner) whose partners' windows are built together
 
 
+def story_coverage(
+    inputs: ScoringInputs,
+    queries: Sequence[tuple[int, Sequence[int]]],
+    cfg: ScoreConfig,
+) -> list[tuple[float, float, int]]:
+    """For each query (article ``src``, its possible sources ``members``): the share of
+    src's words retold and reused (the ``coverage`` and reused shares of
+    :func:`_coverage_many`) in the members taken together, each sentence of src matched
+    against the windows of every member, and the member that retells most of src's words
+    (-1 when none retells any). A text cut and stitched from several takes or versions of
+    one wire story is judged against them all, not against each take alone. Members that
+    are other reports from one template (:func:`templated_apart`) are left out."""
+    if not queries:
+        return []
+    queries = [
+        (src, [m for m in members if m != src and not templated_apart(inputs, src, m, cfg)])
+        for src, members in queries
+    ]
+    rows = np.unique(np.array([r for s, m in queries for r in (s, *m)], dtype=np.int64))
+    index = _SentenceIndex(inputs.sentences, rows)
+    out: list[tuple[float, float, int]] = []
+    for src, members in queries:
+        a = index.rows(src)
+        targets = list(members)
+        wins = index.windows(targets)
+        n_a = a.chars.shape[0]
+        if n_a == 0 or not targets or wins.rows.chars.shape[0] == 0:
+            out.append((0.0, 0.0, -1))
+            continue
+        w = wins.rows
+        owner = np.repeat(np.arange(len(targets)), [wins.size[t] for t in targets])
+        cos = (a.chars @ w.chars.T).toarray()
+        agree = _number_agreement(a.numbers, w.numbers)
+        loose = cos * agree
+        retold = loose.max(axis=1) >= cfg.retell_match
+        size_a = np.maximum(np.asarray(a.bigrams.sum(axis=1)).ravel(), 1)[:, None]
+        reuse = (a.bigrams @ w.bigrams.T).toarray() / size_a / cfg.reuse_match
+        strict = np.maximum(cos / cfg.sentence_match, reuse) * agree
+        best = strict.argmax(axis=1)
+        quoted = np.maximum(a.quoted, w.quoted[best]) >= 0.5
+        credit = np.where(quoted, QUOTE_WEIGHT, 1.0) * (strict.max(axis=1) >= 1.0)
+        total = a.weights.sum()
+        votes = np.bincount(
+            owner[loose.argmax(axis=1)], weights=a.weights * retold, minlength=len(targets)
+        )
+        top = int(votes.argmax()) if votes.max() > 0 else -1
+        out.append(
+            (
+                min(float(a.weights @ retold) / total, 1.0),
+                min(float(a.weights @ credit) / total, 1.0),
+                targets[top] if top >= 0 else -1,
+            )
+        )
+    return out
+
+
 def decide_relation(
     row: dict[str, float],
     same_body: bool,
@@ -668,6 +724,21 @@ def decide_relation(
     if row["tfidf_cosine"] >= cfg.related_cosine:
         return "related"
     return ""
+
+
+def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
+    """Whether rows i and j are two reports from one template rather than versions: short
+    bodies under different titles, or different figures (the checks of
+    :func:`pair_relation` that cap a pair below a near copy at ``related``)."""
+    short = (
+        min(len(inputs.tokens[i]), len(inputs.tokens[j])) < cfg.short_body_words
+        and bool(inputs.titles[i].strip())
+        and bool(inputs.titles[j].strip())
+        and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
+    )
+    return short or figures_disagree(
+        figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg
+    )
 
 
 def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:

@@ -147,7 +147,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         labels = attach_to_stories(
             labels,
             pairs,
-            lambda queries: story_coverage(inputs, queries, config.score),
+            lambda queries: story_coverage(inputs, queries, config.score, scored.index),
             config.cluster,
             np.array([len(t) for t in tokens], dtype=np.int64),
             config.score.rewrite_min_words,

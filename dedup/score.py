@@ -72,6 +72,8 @@ class ScoredPairs:
     table: pd.DataFrame  # columns: i, j, relation and the score columns
     hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
     """(i, j) -> (sentences of j matched by i's sentences, sentences of i matched by j's)."""
+    index: _SentenceIndex | None = None
+    """The sentences of the scored rows, for :func:`story_coverage`."""
 
 
 def shingle_set(tokens: Sequence[str], k: int) -> np.ndarray:
@@ -629,6 +631,7 @@ def story_coverage(
     inputs: ScoringInputs,
     queries: Sequence[tuple[int, Sequence[int]]],
     cfg: ScoreConfig,
+    index: _SentenceIndex | None = None,
 ) -> list[tuple[float, float, int]]:
     """For each query (article ``src``, its possible sources ``members``): the share of
     src's words retold and reused (the ``coverage`` and reused shares of
@@ -636,7 +639,10 @@ def story_coverage(
     against the windows of every member, and the member that retells most of src's words
     (-1 when none retells any). A text cut and stitched from several takes or versions of
     one wire story is judged against them all, not against each take alone. Members that
-    are other reports from one template (:func:`templated_apart`) are left out."""
+    are other reports from one template (:func:`templated_apart`) are left out.
+
+    ``index``: the scorer's sentence index (:attr:`ScoredPairs.index`) when it holds every
+    row of the queries; otherwise one is built."""
     if not queries:
         return []
     queries = [
@@ -644,18 +650,19 @@ def story_coverage(
         for src, members in queries
     ]
     rows = np.unique(np.array([r for s, m in queries for r in (s, *m)], dtype=np.int64))
-    index = _SentenceIndex(inputs.sentences, rows)
+    if index is None or any(r not in index.offsets for r in rows.tolist()):
+        index = _SentenceIndex(inputs.sentences, rows)
+    wins = index.windows(sorted({m for _, members in queries for m in members}))
     out: list[tuple[float, float, int]] = []
-    for src, members in queries:
+    for src, targets in queries:
         a = index.rows(src)
-        targets = list(members)
-        wins = index.windows(targets)
-        n_a = a.chars.shape[0]
-        if n_a == 0 or not targets or wins.rows.chars.shape[0] == 0:
+        sizes = np.array([wins.size[t] for t in targets], dtype=np.int64)
+        if a.chars.shape[0] == 0 or not sizes.sum():
             out.append((0.0, 0.0, -1))
             continue
-        w = wins.rows
-        owner = np.repeat(np.arange(len(targets)), [wins.size[t] for t in targets])
+        starts = np.array([wins.start[t] for t in targets], dtype=np.int64)
+        w = _take(wins.rows, _ranges(starts, sizes))
+        owner = np.repeat(np.arange(len(targets)), sizes)
         cos = (a.chars @ w.chars.T).toarray()
         agree = _number_agreement(a.numbers, w.numbers)
         loose = cos * agree
@@ -853,7 +860,7 @@ def score_pairs(
             records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
             hits[(i, j)] = (hit_b, hit_a)
     table = pd.DataFrame.from_records(records, columns=cols)
-    return ScoredPairs(table, hits)
+    return ScoredPairs(table, hits, sent)
 
 
 def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:

@@ -279,3 +279,24 @@ def test_newspaper_stitched_from_two_wire_takes_joins_the_story() -> None:
     no_times = {k: ("", t) for k, (_, t) in texts.items()}
     c = _cluster(_run_timed(no_times))
     assert c["paper"] not in (c["take1"], c["take2"])
+
+
+def test_later_report_holding_a_short_wire_snap_is_not_its_version() -> None:
+    # A two-sentence snap on the wire; the next day a long report of the same trial, written
+    # on its own, retells the snap's two facts among its own material. All of the snap is
+    # found in the report, but only the later text can have been written from the earlier.
+    snap = "\n".join([TAKE_ONE[0], TAKE_ONE[3]])
+    retold = [
+        "Harlen Voss, the former harbour commissioner, went on trial at Dunmarsh Crown Court "
+        "on Monday, accused of taking 340,000 crowns in bribes.",
+        "Voss, 58, who lives on Tarrow Lane, denies six counts of corruption as well as two "
+        "counts of misconduct in public office.",
+    ]
+    report = "\n".join([*QUAYSIDE, *retold, *STITCHED[6:]])
+    texts = {"snap": ("2026-03-03T08:00:00", snap), "report": ("2026-03-04T06:00:00", report)}
+    res = _run_timed(texts)
+    c = _cluster(res)
+    assert c["snap"] != c["report"]
+    assert _relation(res, "snap", "report") in ("", "related")
+    unordered = _run_timed({k: ("", t) for k, (_, t) in texts.items()})
+    assert _relation(unordered, "snap", "report") == "rewrite"

@@ -223,7 +223,9 @@ def choose_canonical(
     return min(members, key=key)
 
 
-StoryCoverage = Callable[[Sequence[tuple[int, Sequence[int]]]], list[tuple[float, float, int]]]
+StoryCoverage = Callable[
+    [Sequence[tuple[int, Sequence[int]]]], list[tuple[float, float, tuple[tuple[int, float], ...]]]
+]
 
 
 def attach_to_stories(
@@ -234,6 +236,7 @@ def attach_to_stories(
     n_words: np.ndarray,
     min_words: int,
     times: np.ndarray | None = None,
+    related: Callable[[int, int], bool] | None = None,
 ) -> np.ndarray:
     """Join a text to the story of its possible sources when they, taken together, cover
     it (needs publication ``times``; without them the labels are returned unchanged).
@@ -244,10 +247,12 @@ def attach_to_stories(
     indexes) published at least ``story_hours`` before it. For each text with at least
     ``min_words`` words, possible sources, and none of them in its cluster yet,
     ``coverage`` gives the share of it retold and reused in its possible sources taken
-    together and the source that retells most of it (:func:`dedup.score.story_coverage`).
-    It joins that source's cluster when the reused share reaches ``story_reuse`` or the
-    retold share ``story_retell``. Only the one cluster is joined, so a later digest of
-    two stories never chains them."""
+    together and the share each source retells (:func:`dedup.score.story_coverage`).
+    It joins the cluster of the source that retells most of it when the reused share
+    reaches ``story_reuse`` or the retold share ``story_retell``, and with it every other
+    source that retells at least ``story_part`` of it and is ``related`` to that first one
+    (same topic: the takes or updates of one wire story it was stitched from). A later
+    digest of two unrelated stories joins only the first."""
     if times is None or not cfg.story_hours or len(pairs) == 0:
         return labels.copy()
     clusters: dict[int, list[int]] = defaultdict(list)
@@ -269,9 +274,14 @@ def attach_to_stories(
     uf = UnionFind(len(labels))
     for r, lab in enumerate(labels.tolist()):
         uf.union(r, lab)
-    for (v, _), (retold, reused, top) in zip(queries, coverage(queries), strict=True):
-        if top >= 0 and (reused >= cfg.story_reuse or retold >= cfg.story_retell):
-            uf.union(v, top)
+    for (v, _), (retold, reused, parts) in zip(queries, coverage(queries), strict=True):
+        if not parts or (reused < cfg.story_reuse and retold < cfg.story_retell):
+            continue
+        top = parts[0][0]
+        uf.union(v, top)
+        for u, share in parts[1:]:
+            if share >= cfg.story_part and related is not None and related(top, u):
+                uf.union(v, u)
     return uf.labels()
 
 

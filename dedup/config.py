@@ -55,6 +55,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("cluster", "story_reuse"): (0.0, 1.0),
     ("cluster", "story_retell"): (0.0, 1.0),
     ("cluster", "story_hours"): (0.0, None),
+    ("cluster", "story_part"): (0.0, 1.0),
 }
 
 
@@ -159,7 +160,8 @@ class ClusterConfig:
     """Clustering guards: when two versions count as mutual, and when a page is a bundle;
     the story pass (``story_*``): a text published at least ``story_hours`` after some of its
     candidate partners joins the story of those possible sources when ``story_reuse`` of its
-    words are reused, or ``story_retell`` retold, in all of them taken together."""
+    words are reused, or ``story_retell`` retold, in all of them taken together (with the
+    related sources that each retell ``story_part`` of it)."""
 
     mutual_coverage: float = 0.7
     bundle_overlap: float = 0.2
@@ -167,6 +169,7 @@ class ClusterConfig:
     story_reuse: float = 0.2
     story_retell: float = 0.6
     story_hours: float = 6.0
+    story_part: float = 0.1
 
 
 @dataclass(frozen=True)

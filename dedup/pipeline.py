@@ -96,6 +96,11 @@ def parse_times(values: pd.Series) -> np.ndarray:
     return np.asarray(seconds.to_numpy(dtype=float, na_value=np.nan), dtype=np.float64)
 
 
+def _row_dot(x: Any, u: int, w: int) -> float:
+    """Dot product of rows u and w of a sparse matrix (the TF-IDF cosine)."""
+    return float(x[u].multiply(x[w]).sum())
+
+
 def cluster_id_for(canonical_id: str) -> str:
     """A cluster id derived from its canonical article's id: the same story gets the same
     id in every run that names the same canonical version."""
@@ -152,6 +157,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
             np.array([len(t) for t in tokens], dtype=np.int64),
             config.score.rewrite_min_words,
             times,
+            lambda u, w: float(_row_dot(fps.tfidf, u, w)) >= config.score.related_cosine,
         )
         clusters, extra = _describe_clusters(table, labels, times, scored.table, inputs, config)
         counts["clusters"] = int(clusters["cluster_id"].nunique())

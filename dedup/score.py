@@ -632,12 +632,12 @@ def story_coverage(
     queries: Sequence[tuple[int, Sequence[int]]],
     cfg: ScoreConfig,
     index: _SentenceIndex | None = None,
-) -> list[tuple[float, float, int]]:
+) -> list[tuple[float, float, tuple[tuple[int, float], ...]]]:
     """For each query (article ``src``, its possible sources ``members``): the share of
     src's words retold and reused (the ``coverage`` and reused shares of
     :func:`_coverage_many`) in the members taken together, each sentence of src matched
-    against the windows of every member, and the member that retells most of src's words
-    (-1 when none retells any). A text cut and stitched from several takes or versions of
+    against the windows of every member, and the members that retell some of it, each with
+    the share of src's words it retells best, most first (ties: member order). A text cut and stitched from several takes or versions of
     one wire story is judged against them all, not against each take alone. Members that
     are other reports from one template (:func:`templated_apart`) are left out.
 
@@ -653,12 +653,12 @@ def story_coverage(
     if index is None or any(r not in index.offsets for r in rows.tolist()):
         index = _SentenceIndex(inputs.sentences, rows)
     wins = index.windows(sorted({m for _, members in queries for m in members}))
-    out: list[tuple[float, float, int]] = []
+    out: list[tuple[float, float, tuple[tuple[int, float], ...]]] = []
     for src, targets in queries:
         a = index.rows(src)
         sizes = np.array([wins.size[t] for t in targets], dtype=np.int64)
         if a.chars.shape[0] == 0 or not sizes.sum():
-            out.append((0.0, 0.0, -1))
+            out.append((0.0, 0.0, ()))
             continue
         starts = np.array([wins.start[t] for t in targets], dtype=np.int64)
         w = _take(wins.rows, _ranges(starts, sizes))
@@ -677,12 +677,16 @@ def story_coverage(
         votes = np.bincount(
             owner[loose.argmax(axis=1)], weights=a.weights * retold, minlength=len(targets)
         )
-        top = int(votes.argmax()) if votes.max() > 0 else -1
+        parts = tuple(
+            (targets[k], float(votes[k]) / total)
+            for k in np.argsort(-votes, kind="stable").tolist()
+            if votes[k] > 0
+        )
         out.append(
             (
                 min(float(a.weights @ retold) / total, 1.0),
                 min(float(a.weights @ credit) / total, 1.0),
-                targets[top] if top >= 0 else -1,
+                parts,
             )
         )
     return out

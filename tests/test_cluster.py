@@ -115,36 +115,47 @@ def test_story_pass_judges_a_later_text_against_its_earlier_partners() -> None:
     pairs = np.array([[0, 2], [1, 2], [2, 3]])
     words = np.array([300, 300, 300, 300])
     asked: list[tuple[int, list[int]]] = []
+    Parts = tuple[tuple[int, float], ...]
 
-    def coverage(
-        queries: Sequence[tuple[int, Sequence[int]]], found: tuple[float, float, int]
-    ) -> list[tuple[float, float, int]]:
-        asked.extend((v, list(m)) for v, m in queries)
-        return [found] * len(queries)
+    def attach(
+        found: tuple[float, float, Parts],
+        min_words: int = 25,
+        with_times: bool = True,
+        related: bool = False,
+    ) -> list[int]:
+        def coverage(
+            queries: Sequence[tuple[int, Sequence[int]]],
+        ) -> list[tuple[float, float, Parts]]:
+            asked.extend((v, list(m)) for v, m in queries)
+            return [found] * len(queries)
 
-    joined = attach_to_stories(
-        labels, pairs, lambda q: coverage(q, (0.3, 0.25, 1)), CFG, words, 25, times
-    )
+        out = attach_to_stories(
+            labels,
+            pairs,
+            coverage,
+            CFG,
+            words,
+            min_words,
+            times if with_times else None,
+            lambda u, w: related,
+        )
+        return [int(x) for x in out]
+
+    joined = attach((0.3, 0.25, ((1, 0.2), (0, 0.1))))
     assert asked == [(2, [0, 1])]  # only the newspaper has sources; the sibling is no source
     assert joined[2] == joined[1] != joined[0]
     assert joined[3] == 3
-    below = attach_to_stories(
-        labels, pairs, lambda q: coverage(q, (0.5, 0.1, 1)), CFG, words, 25, times
-    )
-    assert below.tolist() == [0, 1, 2, 3]
-    retold = attach_to_stories(
-        labels, pairs, lambda q: coverage(q, (0.7, 0.1, 0)), CFG, words, 25, times
-    )
+    both = attach((0.3, 0.25, ((1, 0.2), (0, 0.1))), related=True)
+    assert both[0] == both[1] == both[2] != both[3]
+    small_part = attach((0.3, 0.25, ((1, 0.2), (0, 0.05))), related=True)
+    assert small_part[2] == small_part[1] != small_part[0]
+    assert attach((0.5, 0.1, ((1, 0.5),))) == [0, 1, 2, 3]  # below both bars
+    retold = attach((0.7, 0.1, ((0, 0.7),)))
     assert retold[2] == retold[0]
-    short = attach_to_stories(
-        labels, pairs, lambda q: coverage(q, (1.0, 1.0, 0)), CFG, words, 400, times
-    )
-    assert short.tolist() == [0, 1, 2, 3]
+    assert attach((1.0, 1.0, ((0, 1.0),)), min_words=400) == [0, 1, 2, 3]
     asked.clear()
-    untimed = attach_to_stories(
-        labels, pairs, lambda q: coverage(q, (1.0, 1.0, 0)), CFG, words, 25, None
-    )
-    assert untimed.tolist() == [0, 1, 2, 3] and not asked
+    assert attach((1.0, 1.0, ((0, 1.0),)), with_times=False) == [0, 1, 2, 3]
+    assert not asked
 
 
 def test_text_with_a_source_does_not_chain_through_a_sibling() -> None:

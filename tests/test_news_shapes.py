@@ -300,3 +300,15 @@ def test_later_report_holding_a_short_wire_snap_is_not_its_version() -> None:
     assert _relation(res, "snap", "report") in ("", "related")
     unordered = _run_timed({k: ("", t) for k, (_, t) in texts.items()})
     assert _relation(unordered, "snap", "report") == "rewrite"
+
+
+def test_next_day_digest_never_chains_two_stories() -> None:
+    digest = "\n".join(["Morning briefing", *FLOOD[:4], *ELECTION[:4], "Sign up for more"])
+    texts = {
+        "flood": ("2026-03-03T08:00:00", "\n".join(FLOOD)),
+        "vote": ("2026-03-03T09:00:00", "\n".join(ELECTION)),
+        "digest": ("2026-03-04T06:00:00", digest),
+    }
+    c = _cluster(_run_timed(texts))
+    assert c["flood"] != c["vote"]
+    assert c["digest"] in (c["flood"], c["vote"])

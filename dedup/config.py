@@ -143,7 +143,7 @@ class ScoreConfig:
     partial_copy_containment: float = 0.6
     rewrite_coverage: float = 0.3
     rewrite_min_words: int = 25
-    rewrite_order_hours: float = 6.0
+    rewrite_order_hours: float = 3.0
     sentence_match: float = 0.6
     reuse_match: float = 0.35
     retell_match: float = 0.35
@@ -168,7 +168,7 @@ class ClusterConfig:
     source_hours: float = 0.0
     story_reuse: float = 0.2
     story_retell: float = 0.6
-    story_hours: float = 6.0
+    story_hours: float = 3.0
     story_part: float = 0.1
 
 

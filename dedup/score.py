@@ -646,9 +646,19 @@ def story_coverage(
     if not queries:
         return []
     queries = [
-        (src, [m for m in members if m != src and not templated_apart(inputs, src, m, cfg)])
+        (
+            src,
+            [
+                m
+                for m in members
+                if m != src
+                and not templated_apart(inputs, src, m, cfg)
+                and not _titles_apart(inputs, src, m, cfg)
+            ],
+        )
         for src, members in queries
     ]
+    queries = [(src, m if _figures_found(inputs, src, m, cfg) else []) for src, m in queries]
     rows = np.unique(np.array([r for s, m in queries for r in (s, *m)], dtype=np.int64))
     if index is None or any(r not in index.offsets for r in rows.tolist()):
         index = _SentenceIndex(inputs.sentences, rows)
@@ -735,6 +745,31 @@ def decide_relation(
     if row["tfidf_cosine"] >= cfg.related_cosine:
         return "related"
     return ""
+
+
+def _titles_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
+    """Both rows have a title and their word Jaccard is below ``short_title_jaccard``."""
+    ti, tj = inputs.titles[i], inputs.titles[j]
+    return (
+        bool(ti.strip()) and bool(tj.strip()) and _title_jaccard(ti, tj) < cfg.short_title_jaccard
+    )
+
+
+def _figures_found(
+    inputs: ScoringInputs, src: int, members: Sequence[int], cfg: ScoreConfig
+) -> bool:
+    """Whether the figures of ``src`` are found in ``members`` taken together: False when
+    src has at least ``figure_min`` figures and less than ``figure_agreement`` of them
+    occur in any member. A version carries its sources' figures; a templated report
+    (prices, offerings, results) carries its own, however much of its wording the earlier
+    reports of the template share."""
+    own = figures(inputs.sentences[src])
+    if len(own) < cfg.figure_min:
+        return True
+    found: set[str] = set()
+    for m in members:
+        found |= own & figures(inputs.sentences[m])
+    return len(found) >= cfg.figure_agreement * len(own)
 
 
 def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:

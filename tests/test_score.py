@@ -205,3 +205,19 @@ def test_story_coverage_leaves_out_reports_with_other_figures() -> None:
     assert not templated_apart(inputs, 0, 2, CFG)
     assert story_coverage(inputs, [(0, [1])], CFG) == [(0.0, 0.0, ())]
     assert story_coverage(inputs, [(0, [2])], CFG)[0][1] == 1.0
+
+
+def test_story_coverage_needs_the_texts_figures_and_a_like_title() -> None:
+    w = WIRE.split("\n")
+    stitched = "\n".join([w[0], w[4], OTHER])
+    own_figures = stitched.replace("4,200", "3,100").replace("nine", "17") + (
+        "\nThe 2,950 members met on 14 May and 22 June."
+    )
+    inputs = _inputs([WIRE, stitched, own_figures], ["Port strike", "", ""])
+    (ok, own) = story_coverage(inputs, [(1, [0]), (2, [0])], CFG)
+    assert ok[1] > 0 and ok[2]
+    assert own == (0.0, 0.0, ())  # its figures are not in the source: another report
+    titled = _inputs([WIRE, stitched, stitched], ["Port strike", "Port strike spreads", "Concert"])
+    like, unlike = story_coverage(titled, [(1, [0]), (2, [0])], CFG)
+    assert like[1] > 0
+    assert unlike == (0.0, 0.0, ())  # both titled, different titles

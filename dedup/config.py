@@ -169,7 +169,7 @@ class ClusterConfig:
     story_reuse: float = 0.2
     story_retell: float = 0.6
     story_hours: float = 3.0
-    story_part: float = 0.1
+    story_part: float = 0.05
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def test_story_pass_judges_a_later_text_against_its_earlier_partners() -> None:
     assert joined[3] == 3
     both = attach((0.3, 0.25, ((1, 0.2), (0, 0.1))), related=True)
     assert both[0] == both[1] == both[2] != both[3]
-    small_part = attach((0.3, 0.25, ((1, 0.2), (0, 0.05))), related=True)
+    small_part = attach((0.3, 0.25, ((1, 0.2), (0, 0.02))), related=True)
     assert small_part[2] == small_part[1] != small_part[0]
     assert attach((0.5, 0.1, ((1, 0.5),))) == [0, 1, 2, 3]  # below both bars
     retold = attach((0.7, 0.1, ((0, 0.7),)))

@@ -637,9 +637,12 @@ def story_coverage(
     src's words retold and reused (the ``coverage`` and reused shares of
     :func:`_coverage_many`) in the members taken together, each sentence of src matched
     against the windows of every member, and the members that retell some of it, each with
-    the share of src's words it retells best, most first (ties: member order). A text cut and stitched from several takes or versions of
-    one wire story is judged against them all, not against each take alone. Members that
-    are other reports from one template (:func:`templated_apart`) are left out.
+    the share of src's words it retells best, most first (ties: member order). A text cut
+    and stitched from several takes or versions of one wire story is judged against them
+    all, not against each take alone. Left out: members that are other reports from one
+    template (:func:`templated_apart`) or carry another title (both titled, word Jaccard
+    below ``short_title_jaccard``); no member counts when src's figures are not found in
+    them (:func:`_figures_found`).
 
     ``index``: the scorer's sentence index (:attr:`ScoredPairs.index`) when it holds every
     row of the queries; otherwise one is built."""

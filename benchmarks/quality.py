@@ -15,8 +15,9 @@ Sets and what is measured (see ../shared/data/README.md):
 * ``seeds``: relation of the wire/rewrite pair, same cluster, boilerplate lines kept.
 * ``semeval``: share of pairs people scored dissimilar (overall >= 3) that were called a
   version or put in one cluster (should be ~0), and of pairs scored similar (<= 1.5).
-* ``reuters``: exact-duplicate group recall, J5 >= 0.9 group recall, and merged pairs
-  with different titles (templated-report suspects) listed for a person to check.
+* ``reuters``: exact-duplicate group recall, J5 >= 0.9 group recall, merged pairs with
+  different titles (templated-report suspects) listed for a person to check, and all pairs
+  that share a cluster (chained ones too) with how many have different titles.
 * ``bbc``: exact-duplicate group recall and pairwise P/R/F1 against the J5 >= 0.9 groups.
 * ``msrp``: the sentence reuse match (score >= 1) as a paraphrase classifier.
 """
@@ -265,6 +266,17 @@ def reuters(data: Path, config: Config, tmp: Path, show: int) -> Row:
         tj = len(ta & tb) / len(ta | tb) if ta | tb else 1.0
         if tj < 0.5 and same(rec.id_a, rec.id_b):
             suspects.append((rec.id_a, rec.id_b, rec.relation, tj))
+    # Every pair of articles that share a cluster (chained ones too) with different titles.
+    clusters = out.result.clusters
+    in_cluster, apart = 0, 0
+    for ids in clusters[clusters["size"] > 1].groupby("cluster_id")["id"]:
+        members = sorted(ids[1])
+        for x in range(len(members)):
+            tx = set(tokenize(titles[members[x]]))
+            for y in range(x + 1, len(members)):
+                ty = set(tokenize(titles[members[y]]))
+                in_cluster += 1
+                apart += len(tx & ty) < 0.5 * len(tx | ty)
     rnd = random.Random(7)
     sample = rnd.sample(suspects, min(show, len(suspects))) if show else []
     if sample:
@@ -278,7 +290,8 @@ def reuters(data: Path, config: Config, tmp: Path, show: int) -> Row:
         "exact_rec": ex_found / ex_total if ex_total else math.nan,
         "sec": out.seconds,
         "note": f"exact groups {ex_found}/{ex_total}, J5>=0.9 groups {j_found}/{j_total}, "
-        f"merged different-title pairs {len(suspects)}; missed exact {' '.join(ex_missed[:5])}",
+        f"merged different-title pairs {len(suspects)}; same-cluster pairs {in_cluster}, "
+        f"{apart} with title Jaccard < 0.5; missed exact {' '.join(ex_missed[:5])}",
     }
 
 

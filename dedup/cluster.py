@@ -11,7 +11,7 @@ stories), it joins only the group that covers most of it, so it never chains two
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,8 +115,27 @@ def sibling_edges(edges: Sequence[Edge], times: np.ndarray, hours: float) -> set
     }
 
 
+def sibling_rewrites(
+    edges: Sequence[Edge], times: np.ndarray, sourced: np.ndarray, hours: float
+) -> set[int]:
+    """Indexes of the weak edges from a text with a possible source (``sourced``) to a text
+    not published at least ``hours`` before it: such a text joins its story through its
+    sources (directly or by :func:`attach_to_stories`), not through a loose match with a
+    sibling written at the same time or a later text."""
+    gap = hours * 3600.0
+
+    def sibling(x: int, y: int) -> bool:  # x has a possible source and y is not one of them
+        return bool(sourced[x]) and not times[x] - times[y] >= gap
+
+    return {k for k, e in enumerate(edges) if e.weak and (sibling(e.a, e.b) or sibling(e.b, e.a))}
+
+
 def cluster_rows(
-    n: int, edges: Sequence[Edge], cfg: ClusterConfig, times: np.ndarray | None = None
+    n: int,
+    edges: Sequence[Edge],
+    cfg: ClusterConfig,
+    times: np.ndarray | None = None,
+    sourced: np.ndarray | None = None,
 ) -> np.ndarray:
     """A cluster label (the smallest row index of the cluster) for each of ``n`` rows.
 
@@ -126,6 +145,8 @@ def cluster_rows(
     """
     if times is not None:
         skip = sibling_edges(edges, times, cfg.source_hours)
+        if sourced is not None and cfg.story_hours:
+            skip |= sibling_rewrites(edges, times, sourced, cfg.story_hours)
         edges = [e for k, e in enumerate(edges) if k not in skip]
     uf = UnionFind(n)
     contained: dict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)
@@ -200,3 +221,84 @@ def choose_canonical(
         return (np.inf if np.isnan(t) else float(t), -int(n_words[r]), ids[r])
 
     return min(members, key=key)
+
+
+StoryCoverage = Callable[
+    [Sequence[tuple[int, Sequence[int]]]], list[tuple[float, float, tuple[tuple[int, float], ...]]]
+]
+
+
+def attach_to_stories(
+    labels: np.ndarray,
+    pairs: np.ndarray,
+    coverage: StoryCoverage,
+    cfg: ClusterConfig,
+    n_words: np.ndarray,
+    min_words: int,
+    times: np.ndarray | None = None,
+    related: Callable[[int, int], bool] | None = None,
+) -> np.ndarray:
+    """Join a text to the story of its possible sources when they, taken together, cover
+    it (needs publication ``times``; without them the labels are returned unchanged).
+
+    A newspaper text cut and stitched from several takes of one wire story, or from a
+    wire story and its update, may match no single text well enough to be called a
+    rewrite of it. A text's possible sources are its candidate partners (``pairs``, row
+    indexes) published at least ``story_hours`` before it. For each text with at least
+    ``min_words`` words, possible sources, and none of them in its cluster yet,
+    ``coverage`` gives the share of it retold and reused in its possible sources taken
+    together and the share each source retells (:func:`dedup.score.story_coverage`).
+    It joins the cluster of the source that retells most of it when the reused share
+    reaches ``story_reuse`` or the retold share ``story_retell``, and with it every other
+    source that retells at least ``story_part`` of it and is ``related`` to that first one
+    (same topic: the takes or updates of one wire story it was stitched from). A later
+    digest of two unrelated stories joins only the first."""
+    if times is None or not cfg.story_hours or len(pairs) == 0:
+        return labels.copy()
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for r, lab in enumerate(labels.tolist()):
+        clusters[lab].append(r)
+    partners: dict[int, set[int]] = defaultdict(set)
+    for i, j in np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist():
+        partners[i].add(j)
+        partners[j].add(i)
+    queries: list[tuple[int, Sequence[int]]] = []
+    for v in sorted(partners):
+        if n_words[v] < min_words or any(
+            _may_source(times, u, v, cfg.story_hours) for u in clusters[int(labels[v])]
+        ):
+            continue
+        members = [u for u in sorted(partners[v]) if _may_source(times, u, v, cfg.story_hours)]
+        if members:
+            queries.append((v, members))
+    uf = UnionFind(len(labels))
+    for r, lab in enumerate(labels.tolist()):
+        uf.union(r, lab)
+    for (v, _), (retold, reused, parts) in zip(queries, coverage(queries), strict=True):
+        if not parts or (reused < cfg.story_reuse and retold < cfg.story_retell):
+            continue
+        top = parts[0][0]
+        uf.union(v, top)
+        for u, share in parts[1:]:
+            if share >= cfg.story_part and related is not None and related(top, u):
+                uf.union(v, u)
+    return uf.labels()
+
+
+def _may_source(times: np.ndarray, u: int, v: int, hours: float) -> bool:
+    """Whether ``u`` was published at least ``hours`` before ``v`` (False when either
+    time is unknown)."""
+    return bool(times[v] - times[u] >= hours * 3600.0)
+
+
+def sourced_rows(pairs: np.ndarray, times: np.ndarray, hours: float) -> np.ndarray:
+    """Per row: whether one of its candidate partners was published at least ``hours``
+    before it (a possible source)."""
+    out = np.zeros(len(times), dtype=bool)
+    if not hours or len(pairs) == 0:
+        return out
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    gap = times[p[:, 1]] - times[p[:, 0]]
+    out[p[gap >= hours * 3600.0, 1]] = True
+    out[p[gap <= -hours * 3600.0, 0]] = True
+    return out

@@ -53,6 +53,10 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("state", "window_days"): (0, 36500),
     ("state", "retention_days"): (0, 36500),
     ("cluster", "source_hours"): (0.0, None),
+    ("cluster", "story_reuse"): (0.0, 1.0),
+    ("cluster", "story_retell"): (0.0, 1.0),
+    ("cluster", "story_hours"): (0.0, None),
+    ("cluster", "story_part"): (0.0, 1.0),
 }
 
 
@@ -141,7 +145,7 @@ class ScoreConfig:
     partial_copy_containment: float = 0.6
     rewrite_coverage: float = 0.3
     rewrite_min_words: int = 25
-    rewrite_order_hours: float = 0.0
+    rewrite_order_hours: float = 3.0
     sentence_match: float = 0.6
     reuse_match: float = 0.35
     retell_match: float = 0.35
@@ -157,11 +161,19 @@ class ScoreConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    """Clustering guards: when two versions count as mutual, and when a page is a bundle."""
+    """Clustering guards: when two versions count as mutual, and when a page is a bundle;
+    the story pass (``story_*``): a text published at least ``story_hours`` after some of its
+    candidate partners joins the story of those possible sources when ``story_reuse`` of its
+    words are reused, or ``story_retell`` retold, in all of them taken together (with the
+    related sources that each retell ``story_part`` of it)."""
 
     mutual_coverage: float = 0.7
     bundle_overlap: float = 0.2
     source_hours: float = 0.0
+    story_reuse: float = 0.2
+    story_retell: float = 0.6
+    story_hours: float = 3.0
+    story_part: float = 0.05
 
 
 @dataclass(frozen=True)

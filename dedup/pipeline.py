@@ -19,7 +19,13 @@ from tqdm.auto import tqdm
 
 from dedup.candidates import find_candidate_pairs
 from dedup.clean import clean_frame
-from dedup.cluster import choose_canonical, cluster_rows, edges_from_pairs
+from dedup.cluster import (
+    attach_to_stories,
+    choose_canonical,
+    cluster_rows,
+    edges_from_pairs,
+    sourced_rows,
+)
 from dedup.config import Config
 from dedup.fingerprint import fingerprint
 from dedup.score import (
@@ -28,6 +34,7 @@ from dedup.score import (
     ScoredPairs,
     ScoringInputs,
     score_pairs,
+    story_coverage,
 )
 from dedup.textnorm import tokenize
 
@@ -90,6 +97,11 @@ def parse_times(values: pd.Series) -> np.ndarray:
     return np.asarray(seconds.to_numpy(dtype=float, na_value=np.nan), dtype=np.float64)
 
 
+def _row_dot(x: Any, u: int, w: int) -> float:
+    """Dot product of rows u and w of a sparse matrix (the TF-IDF cosine)."""
+    return float(x[u].multiply(x[w]).sum())
+
+
 def cluster_id_for(canonical_id: str) -> str:
     """A cluster id derived from its canonical article's id: the same story gets the same
     id in every run that names the same canonical version."""
@@ -136,7 +148,18 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         }
     with st.stage("cluster"):
         edges = edges_from_pairs(scored.table, scored.hits)
-        labels = cluster_rows(len(table), edges, config.cluster, times)
+        sourced = sourced_rows(pairs, times, config.cluster.story_hours)
+        labels = cluster_rows(len(table), edges, config.cluster, times, sourced)
+        labels = attach_to_stories(
+            labels,
+            pairs,
+            lambda queries: story_coverage(inputs, queries, config.score, scored.sentence_index),
+            config.cluster,
+            np.array([len(t) for t in tokens], dtype=np.int64),
+            config.score.rewrite_min_words,
+            times,
+            lambda u, w: float(_row_dot(fps.tfidf, u, w)) >= config.score.related_cosine,
+        )
         clusters, extra = _describe_clusters(table, labels, times, scored, inputs, config)
         counts["clusters"] = int(clusters["cluster_id"].nunique())
         counts["multi_article_clusters"] = int(

@@ -270,6 +270,21 @@ class _SentenceIndex:
         else:
             self.matrix = sp.csr_matrix((0, 1), dtype=np.float32)
 
+    def windows(self, articles: Sequence[int]) -> _Windows:
+        """The windows (:func:`_windows`) of several articles, in the order asked, each
+        article's windows in consecutive rows."""
+        se = np.array([self.offsets[r] for r in articles], dtype=np.int64).reshape(-1, 2)
+        n = se[:, 1] - se[:, 0]
+        sel = _ranges(se[:, 0], n)
+        base = _Sentences(
+            sp.csr_matrix(self.matrix[self.inv[sel]]),
+            self.weights[sel],
+            sp.csr_matrix(self.numbers[self.inv[sel]]),
+            sp.csr_matrix(self.bigrams[self.inv[sel]]),
+            self.quoted[sel],
+        )
+        return _windows_of(base, np.cumsum(n) - n, n)
+
     def rows(self, r: int) -> _Sentences:
         s, e = self.offsets[r]
         return _Sentences(
@@ -932,6 +947,86 @@ def _direction_coverage(
     return [(float(cov[d]), float(cov_reused[d]), hit_of[d]) for d in range(n_dir)]
 
 
+def story_coverage(
+    inputs: ScoringInputs,
+    queries: Sequence[tuple[int, Sequence[int]]],
+    cfg: ScoreConfig,
+    index: _SentenceIndex | None = None,
+) -> list[tuple[float, float, tuple[tuple[int, float], ...]]]:
+    """For each query (article ``src``, its possible sources ``members``): the share of
+    src's words retold and reused (the ``coverage`` and reused shares of
+    :func:`_all_coverage`) in the members taken together, each sentence of src matched
+    against the windows of every member, and the members that retell some of it, each with
+    the share of src's words it retells best, most first (ties: member order). A text cut
+    and stitched from several takes or versions of one wire story is judged against them
+    all, not against each take alone. Left out: members that are other reports from one
+    template (:func:`templated_apart`) or carry another title (both titled, word Jaccard
+    below ``short_title_jaccard``); no member counts when src's figures are not found in
+    them (:func:`_figures_found`).
+
+    ``index``: the scorer's sentence index (:attr:`ScoredPairs.sentence_index`) when it holds every
+    row of the queries; otherwise one is built."""
+    if not queries:
+        return []
+    queries = [
+        (
+            src,
+            [
+                m
+                for m in members
+                if m != src
+                and not templated_apart(inputs, src, m, cfg)
+                and not _titles_apart(inputs, src, m, cfg)
+            ],
+        )
+        for src, members in queries
+    ]
+    queries = [(src, m if _figures_found(inputs, src, m, cfg) else []) for src, m in queries]
+    rows = np.unique(np.array([r for s, m in queries for r in (s, *m)], dtype=np.int64))
+    if index is None or any(r not in index.offsets for r in rows.tolist()):
+        index = _SentenceIndex(inputs.sentences, rows)
+    every_member = sorted({m for _, members in queries for m in members})
+    wins = index.windows(every_member)
+    at = {m: k for k, m in enumerate(every_member)}
+    out: list[tuple[float, float, tuple[tuple[int, float], ...]]] = []
+    for src, targets in queries:
+        a = index.rows(src)
+        sizes = np.array([wins.size[at[t]] for t in targets], dtype=np.int64)
+        if a.chars.shape[0] == 0 or not sizes.sum():
+            out.append((0.0, 0.0, ()))
+            continue
+        starts = np.array([wins.start[at[t]] for t in targets], dtype=np.int64)
+        w = _take(wins.rows, _ranges(starts, sizes))
+        owner = np.repeat(np.arange(len(targets)), sizes)
+        cos = (a.chars @ w.chars.T).toarray()
+        agree = _number_agreement(a.numbers, w.numbers)
+        loose = cos * agree
+        retold = loose.max(axis=1) >= cfg.retell_match
+        size_a = np.maximum(np.asarray(a.bigrams.sum(axis=1)).ravel(), 1)[:, None]
+        reuse = (a.bigrams @ w.bigrams.T).toarray() / size_a / cfg.reuse_match
+        strict = np.maximum(cos / cfg.sentence_match, reuse) * agree
+        best = strict.argmax(axis=1)
+        quoted = np.maximum(a.quoted, w.quoted[best]) >= 0.5
+        credit = np.where(quoted, QUOTE_WEIGHT, 1.0) * (strict.max(axis=1) >= 1.0)
+        total = a.weights.sum()
+        votes = np.bincount(
+            owner[loose.argmax(axis=1)], weights=a.weights * retold, minlength=len(targets)
+        )
+        parts = tuple(
+            (targets[k], float(votes[k]) / total)
+            for k in np.argsort(-votes, kind="stable").tolist()
+            if votes[k] > 0
+        )
+        out.append(
+            (
+                min(float(a.weights @ retold) / total, 1.0),
+                min(float(a.weights @ credit) / total, 1.0),
+                parts,
+            )
+        )
+    return out
+
+
 def decide_relation(
     row: dict[str, float],
     same_body: bool,
@@ -975,6 +1070,46 @@ def decide_relation(
     if row["tfidf_cosine"] >= cfg.related_cosine:
         return "related"
     return ""
+
+
+def _titles_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
+    """Both rows have a title and their word Jaccard is below ``short_title_jaccard``."""
+    ti, tj = inputs.titles[i], inputs.titles[j]
+    return (
+        bool(ti.strip()) and bool(tj.strip()) and _title_jaccard(ti, tj) < cfg.short_title_jaccard
+    )
+
+
+def _figures_found(
+    inputs: ScoringInputs, src: int, members: Sequence[int], cfg: ScoreConfig
+) -> bool:
+    """Whether the figures of ``src`` are found in ``members`` taken together: False when
+    src has at least ``figure_min`` figures and less than ``figure_agreement`` of them
+    occur in any member. A version carries its sources' figures; a templated report
+    (prices, offerings, results) carries its own, however much of its wording the earlier
+    reports of the template share."""
+    own = figures(inputs.sentences[src])
+    if len(own) < cfg.figure_min:
+        return True
+    found: set[str] = set()
+    for m in members:
+        found |= own & figures(inputs.sentences[m])
+    return len(found) >= cfg.figure_agreement * len(own)
+
+
+def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
+    """Whether rows i and j are two reports from one template rather than versions: short
+    bodies under different titles, or different figures (the checks of
+    :func:`pair_relation` that cap a pair below a near copy at ``related``)."""
+    short = (
+        min(len(inputs.tokens[i]), len(inputs.tokens[j])) < cfg.short_body_words
+        and bool(inputs.titles[i].strip())
+        and bool(inputs.titles[j].strip())
+        and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
+    )
+    return short or figures_disagree(
+        figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg
+    )
 
 
 def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:

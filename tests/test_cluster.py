@@ -1,10 +1,19 @@
 import random
+from collections.abc import Sequence
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.cluster import Edge, UnionFind, choose_canonical, cluster_rows
+from dedup.cluster import (
+    Edge,
+    UnionFind,
+    attach_to_stories,
+    choose_canonical,
+    cluster_rows,
+    sibling_rewrites,
+    sourced_rows,
+)
 from dedup.config import ClusterConfig
 
 CFG = ClusterConfig()
@@ -95,3 +104,70 @@ def test_weak_sibling_edge_does_not_chain_an_independent_report() -> None:
     strong = cluster_rows(3, [source, copy], guard, times)
     assert len(set(cluster_rows(3, [source, sibling], CFG, times))) == 1  # off by default
     assert strong[0] == strong[1] == strong[2]
+
+
+def test_story_pass_judges_a_later_text_against_its_earlier_partners() -> None:
+    # 0, 1: two wire takes (one cluster each); 2: a newspaper a day later; 3: a text of
+    # the same hour as the newspaper.
+    hour = 3600.0
+    times = np.array([0.0, 2 * hour, 24 * hour, 24 * hour])
+    labels = np.arange(4)
+    pairs = np.array([[0, 2], [1, 2], [2, 3]])
+    words = np.array([300, 300, 300, 300])
+    asked: list[tuple[int, list[int]]] = []
+    Parts = tuple[tuple[int, float], ...]
+
+    def attach(
+        found: tuple[float, float, Parts],
+        min_words: int = 25,
+        with_times: bool = True,
+        related: bool = False,
+    ) -> list[int]:
+        def coverage(
+            queries: Sequence[tuple[int, Sequence[int]]],
+        ) -> list[tuple[float, float, Parts]]:
+            asked.extend((v, list(m)) for v, m in queries)
+            return [found] * len(queries)
+
+        out = attach_to_stories(
+            labels,
+            pairs,
+            coverage,
+            CFG,
+            words,
+            min_words,
+            times if with_times else None,
+            lambda u, w: related,
+        )
+        return [int(x) for x in out]
+
+    joined = attach((0.3, 0.25, ((1, 0.2), (0, 0.1))))
+    assert asked == [(2, [0, 1])]  # only the newspaper has sources; the sibling is no source
+    assert joined[2] == joined[1] != joined[0]
+    assert joined[3] == 3
+    both = attach((0.3, 0.25, ((1, 0.2), (0, 0.1))), related=True)
+    assert both[0] == both[1] == both[2] != both[3]
+    small_part = attach((0.3, 0.25, ((1, 0.2), (0, 0.02))), related=True)
+    assert small_part[2] == small_part[1] != small_part[0]
+    assert attach((0.5, 0.1, ((1, 0.5),))) == [0, 1, 2, 3]  # below both bars
+    retold = attach((0.7, 0.1, ((0, 0.7),)))
+    assert retold[2] == retold[0]
+    assert attach((1.0, 1.0, ((0, 1.0),)), min_words=400) == [0, 1, 2, 3]
+    asked.clear()
+    assert attach((1.0, 1.0, ((0, 1.0),)), with_times=False) == [0, 1, 2, 3]
+    assert not asked
+
+
+def test_text_with_a_source_does_not_chain_through_a_sibling() -> None:
+    hour = 3600.0
+    times = np.array([0.0, 20 * hour, 21 * hour])
+    pairs = np.array([[0, 1], [1, 2]])
+    sourced = sourced_rows(pairs, times, CFG.story_hours)
+    assert sourced.tolist() == [False, True, False]
+    source = Edge(0, 1, 0.3, 0.9, frozenset({0}), frozenset({0}), False, weak=True)
+    sibling = Edge(1, 2, 0.9, 0.3, frozenset({0}), frozenset({0}), False, weak=True)
+    assert sibling_rewrites([source, sibling], times, sourced, CFG.story_hours) == {1}
+    labels = cluster_rows(3, [source, sibling], CFG, times, sourced)
+    assert labels[0] == labels[1] != labels[2]
+    copy = Edge(1, 2, 0.9, 0.9, frozenset({0}), frozenset({0}), True)
+    assert len(set(cluster_rows(3, [source, copy], CFG, times, sourced))) == 1

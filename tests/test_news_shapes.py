@@ -194,3 +194,121 @@ def test_rewrite_of_the_wire_joins_it() -> None:
     c = _cluster(res)
     assert c["wire"] == c["rewrite"] != c["x"]
     assert _relation(res, "wire", "rewrite") == "rewrite"
+
+
+TAKE_ONE = [
+    "Former harbour commissioner Harlen Voss went on trial at Dunmarsh Crown Court on Monday accused of taking bribes worth 340,000 crowns.",
+    "Prosecutor Elin Marsh told the jury that Voss steered dredging contracts to a firm run by his brother-in-law between 2019 and 2022.",
+    "The court heard that payments were routed through a sailing club in Kessock whose accounts Voss controlled.",
+    "Voss, 58, of Tarrow Lane, denies six counts of corruption and two of misconduct in public office.",
+    "Marsh said the scheme came to light when a junior clerk noticed duplicate invoices in the port ledger.",
+    "The trial, expected to last three weeks, was adjourned until Tuesday morning.",
+    "Brightwater Marine was dissolved in 2023 and its director is expected to give evidence later in the trial.",
+    "The jury was shown bank statements covering four years of transfers between the club and the firm.",
+    "Marsh said the commissioner had approved each dredging contract without putting it out to tender.",
+    "Voss was granted bail on condition that he lives at his home address and surrenders his passport.",
+]
+TAKE_TWO = [
+    "The clerk who raised the alarm, Nadia Okafor, told the court she was warned to keep quiet by a senior manager.",
+    "She said she had found 17 invoices for the same stretch of channel, each signed off by the commissioner's office.",
+    "Under cross-examination she agreed she had never seen Voss handle any of the payments himself.",
+    "Defence barrister Tobias Reyne suggested the duplicates were clerical errors made during a software upgrade.",
+    "Okafor replied that the errors only ever favoured one contractor, Brightwater Marine.",
+    "Judge Helena Quist told jurors not to discuss the case with anyone outside the court.",
+    "Okafor said she later moved to a job in the council's planning department.",
+    "The court was shown emails in which the manager asked her to delete a spreadsheet.",
+    "Reyne said the manager would deny ever sending the messages.",
+    "The hearing continues on Wednesday with evidence from a forensic accountant.",
+]
+STITCHED = [
+    "It was meant to be the quiet job of keeping Dunmarsh harbour deep enough for the ferries.",
+    "Instead, according to the prosecution, it became a private cash machine for one of the town's best-known men.",
+    "Former harbour commissioner Harlen Voss went on trial at Dunmarsh Crown Court accused of taking bribes worth 340,000 crowns.",
+    "Neighbours on his leafy street describe a generous host who threw summer parties for the whole lane.",
+    "One former colleague, who asked not to be named, said the port office had long been run like a family business.",
+    "The court heard that payments were routed through a sailing club in Kessock whose accounts Voss controlled.",
+    "Local councillors have already called for an independent review of every contract signed since 2015.",
+    "The clerk who raised the alarm, Nadia Okafor, said she was warned to keep quiet by a senior manager.",
+    "Ferry operators say the silting of the channel has forced them to cancel sailings at low tide for years.",
+    "Okafor told the jury that the errors only ever favoured one contractor, Brightwater Marine.",
+    "The harbour board said in a statement it was cooperating fully and had tightened its procurement rules.",
+    "A spokesman for the town's mayor declined to comment while the case continued.",
+]
+QUAYSIDE = [
+    "Dunmarsh harbour has struggled with silting for more than a decade, and ferry crews know every shallow bend.",
+    "As the trial of former commissioner Harlen Voss began, fishermen on the quay spoke of frustration rather than surprise.",
+    "Skipper Ewan Dalby said the channel had never been dredged as often as the invoices suggested.",
+    "Others defended Voss, pointing to the new marina and the jobs it brought to the town.",
+    "The harbour board has promised a full audit once the criminal case is over.",
+    "The trial continues.",
+]
+
+
+def _run_timed(texts: dict[str, tuple[str, str]], config: Config | None = None) -> RunResult:
+    """Run articles given as id -> (published_at, text), each from its own source."""
+    ids = list(texts)
+    frame = pd.DataFrame(
+        {
+            "id": ids,
+            "source": [f"site-{i}" for i in range(len(ids))],
+            "published_at": [texts[i][0] for i in ids],
+            "title": [""] * len(ids),
+            "text": [texts[i][1] for i in ids],
+        }
+    )
+    return run_pipeline(frame, config or Config())
+
+
+def test_newspaper_stitched_from_two_wire_takes_joins_the_story() -> None:
+    # Two takes of a court report on the wire; next morning a newspaper keeps two
+    # sentences of each among its own material: no take alone holds enough of it to call
+    # it a rewrite, the two together do.
+    texts = {
+        "take1": ("2026-03-03T08:00:00", "\n".join(TAKE_ONE)),
+        "take2": ("2026-03-03T11:00:00", "\n".join(TAKE_TWO)),
+        "paper": ("2026-03-04T06:00:00", "\n".join(STITCHED)),
+        "quay": ("2026-03-04T06:00:00", "\n".join(QUAYSIDE)),
+    }
+    res = _run_timed(texts)
+    c = _cluster(res)
+    assert c["paper"] in (c["take1"], c["take2"])
+    assert c["quay"] not in (c["take1"], c["take2"], c["paper"])
+    assert _relation(res, "paper", "take1") in ("", "related")
+    assert _relation(res, "paper", "take2") in ("", "related")
+    # without publication times no text is known to be a source: pairs alone decide
+    no_times = {k: ("", t) for k, (_, t) in texts.items()}
+    c = _cluster(_run_timed(no_times))
+    assert c["paper"] not in (c["take1"], c["take2"])
+
+
+def test_later_report_holding_a_short_wire_snap_is_not_its_version() -> None:
+    # A two-sentence snap on the wire; the next day a long report of the same trial, written
+    # on its own, retells the snap's two facts among its own material. All of the snap is
+    # found in the report, but only the later text can have been written from the earlier.
+    snap = "\n".join([TAKE_ONE[0], TAKE_ONE[3]])
+    retold = [
+        "Harlen Voss, the former harbour commissioner, went on trial at Dunmarsh Crown Court "
+        "on Monday, accused of taking 340,000 crowns in bribes.",
+        "Voss, 58, who lives on Tarrow Lane, denies six counts of corruption as well as two "
+        "counts of misconduct in public office.",
+    ]
+    report = "\n".join([*QUAYSIDE, *retold, *STITCHED[6:]])
+    texts = {"snap": ("2026-03-03T08:00:00", snap), "report": ("2026-03-04T06:00:00", report)}
+    res = _run_timed(texts)
+    c = _cluster(res)
+    assert c["snap"] != c["report"]
+    assert _relation(res, "snap", "report") in ("", "related")
+    unordered = _run_timed({k: ("", t) for k, (_, t) in texts.items()})
+    assert _relation(unordered, "snap", "report") == "rewrite"
+
+
+def test_next_day_digest_never_chains_two_stories() -> None:
+    digest = "\n".join(["Morning briefing", *FLOOD[:4], *ELECTION[:4], "Sign up for more"])
+    texts = {
+        "flood": ("2026-03-03T08:00:00", "\n".join(FLOOD)),
+        "vote": ("2026-03-03T09:00:00", "\n".join(ELECTION)),
+        "digest": ("2026-03-04T06:00:00", digest),
+    }
+    c = _cluster(_run_timed(texts))
+    assert c["flood"] != c["vote"]
+    assert c["digest"] in (c["flood"], c["vote"])

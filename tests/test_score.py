@@ -7,9 +7,19 @@ from hypothesis import strategies as st
 from dedup.config import ScoreConfig
 from dedup.fingerprint import build_tfidf
 from dedup.minhash import MinHashParams, minhash_signatures, shingle_strings
-from dedup.score import ScoringInputs, decide_relation, score_pairs, shingle_overlap, shingle_sets
+from dedup.score import (
+    ScoringInputs,
+    decide_relation,
+    score_pairs,
+    shingle_overlap,
+    shingle_sets,
+    story_coverage,
+    templated_apart,
+)
 from dedup.textnorm import split_sentences, tokenize
 from tests.conftest import OTHER, REWRITE, WIRE
+
+CFG = ScoreConfig()
 
 
 def _inputs(texts: list[str], titles: list[str] | None = None) -> ScoringInputs:
@@ -201,3 +211,44 @@ def test_decide_relation_uses_the_later_texts_reuse_when_ordered() -> None:
     assert decide_relation(row, False, False, cfg, 100, later="b") == "rewrite"
     assert decide_relation(row, False, False, cfg, 100, later="a") == "related"
     assert decide_relation(row, False, False, cfg, 100) == "rewrite"
+
+
+def test_story_coverage_unites_the_sources() -> None:
+    w = WIRE.split("\n")
+    take1, take2 = "\n".join(w[:3]), "\n".join(w[3:])
+    stitched = "\n".join([w[0], w[4], OTHER])
+    inputs = _inputs([take1, take2, stitched, OTHER])
+    one, two, both, none = story_coverage(inputs, [(2, [0]), (2, [1]), (2, [0, 1]), (2, [])], CFG)
+    assert 0 < one[1] < both[1] and 0 < two[1] < both[1]
+    assert both[1] >= one[1] + two[1] - 1e-9  # disjoint takes: their shares add up
+    assert both[0] >= max(one[0], two[0])
+    assert [m for m, _ in one[2]] == [0] and [m for m, _ in two[2]] == [1]
+    assert {m for m, _ in both[2]} == {0, 1}  # each take retells its part
+    assert sum(share for _, share in both[2]) <= 1.0
+    assert none == (0.0, 0.0, ())
+
+
+def test_story_coverage_leaves_out_reports_with_other_figures() -> None:
+    a = "Shares of Halvard rose 12.5 percent to 41.20 crowns on volume of 3,400 lots."
+    b = "Shares of Halvard rose 7.5 percent to 38.10 crowns on volume of 1,900 lots."
+    inputs = _inputs([a, b, a])
+    assert templated_apart(inputs, 0, 1, CFG)
+    assert not templated_apart(inputs, 0, 2, CFG)
+    assert story_coverage(inputs, [(0, [1])], CFG) == [(0.0, 0.0, ())]
+    assert story_coverage(inputs, [(0, [2])], CFG)[0][1] == 1.0
+
+
+def test_story_coverage_needs_the_texts_figures_and_a_like_title() -> None:
+    w = WIRE.split("\n")
+    stitched = "\n".join([w[0], w[4], OTHER])
+    own_figures = stitched.replace("4,200", "3,100").replace("nine", "17") + (
+        "\nThe 2,950 members met on 14 May and 22 June."
+    )
+    inputs = _inputs([WIRE, stitched, own_figures], ["Port strike", "", ""])
+    (ok, own) = story_coverage(inputs, [(1, [0]), (2, [0])], CFG)
+    assert ok[1] > 0 and ok[2]
+    assert own == (0.0, 0.0, ())  # its figures are not in the source: another report
+    titled = _inputs([WIRE, stitched, stitched], ["Port strike", "Port strike spreads", "Concert"])
+    like, unlike = story_coverage(titled, [(1, [0]), (2, [0])], CFG)
+    assert like[1] > 0
+    assert unlike == (0.0, 0.0, ())  # both titled, different titles

@@ -116,18 +116,30 @@ def sibling_edges(edges: Sequence[Edge], times: np.ndarray, hours: float) -> set
 
 
 def sibling_rewrites(
-    edges: Sequence[Edge], times: np.ndarray, sourced: np.ndarray, hours: float
+    edges: Sequence[Edge],
+    times: np.ndarray,
+    sourced: np.ndarray,
+    hours: float,
+    mutual: float | None = None,
 ) -> set[int]:
     """Indexes of the weak edges from a text with a possible source (``sourced``) to a text
     not published at least ``hours`` before it: such a text joins its story through its
     sources (directly or by :func:`attach_to_stories`), not through a loose match with a
-    sibling written at the same time or a later text."""
+    sibling written at the same time or a later text. An edge whose texts each retell at
+    least ``mutual`` (when given) of the other is not a loose match and stays: a wire story that merely
+    has an older candidate (a related report) keeps its full rewrites."""
     gap = hours * 3600.0
 
     def sibling(x: int, y: int) -> bool:  # x has a possible source and y is not one of them
         return bool(sourced[x]) and not times[x] - times[y] >= gap
 
-    return {k for k, e in enumerate(edges) if e.weak and (sibling(e.a, e.b) or sibling(e.b, e.a))}
+    return {
+        k
+        for k, e in enumerate(edges)
+        if e.weak
+        and (mutual is None or min(e.share_a_in_b, e.share_b_in_a) < mutual)
+        and (sibling(e.a, e.b) or sibling(e.b, e.a))
+    }
 
 
 def cluster_rows(
@@ -146,7 +158,7 @@ def cluster_rows(
     if times is not None:
         skip = sibling_edges(edges, times, cfg.source_hours)
         if sourced is not None and cfg.story_hours:
-            skip |= sibling_rewrites(edges, times, sourced, cfg.story_hours)
+            skip |= sibling_rewrites(edges, times, sourced, cfg.story_hours, cfg.mutual_coverage)
         edges = [e for k, e in enumerate(edges) if k not in skip]
     uf = UnionFind(n)
     contained: dict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)

@@ -171,3 +171,22 @@ def test_text_with_a_source_does_not_chain_through_a_sibling() -> None:
     assert labels[0] == labels[1] != labels[2]
     copy = Edge(1, 2, 0.9, 0.9, frozenset({0}), frozenset({0}), True)
     assert len(set(cluster_rows(3, [source, copy], CFG, times, sourced))) == 1
+
+
+def test_a_wire_story_with_an_older_related_candidate_keeps_its_full_rewrites() -> None:
+    """Row 1 (a wire story) has an older candidate, row 0 (a related report), so it has a
+    possible source; row 2, published later, retells all of it and it all of row 2. That
+    mutual retelling stays; a loose one-sided match from row 1 to row 3 does not."""
+    hour = 3600.0
+    times = np.array([0.0, 20 * hour, 30 * hour, 30 * hour])
+    pairs = np.array([[0, 1], [1, 2], [1, 3]])
+    sourced = sourced_rows(pairs, times, CFG.story_hours)
+    assert sourced[1]
+    full = Edge(1, 2, 1.0, 1.0, frozenset({0}), frozenset({0}), False, weak=True)
+    loose = Edge(1, 3, 0.9, 0.3, frozenset({0}), frozenset({0}), False, weak=True)
+    assert sibling_rewrites([full, loose], times, sourced, CFG.story_hours) == {0, 1}
+    assert sibling_rewrites(
+        [full, loose], times, sourced, CFG.story_hours, CFG.mutual_coverage
+    ) == {1}
+    labels = cluster_rows(4, [full, loose], CFG, times, sourced)
+    assert labels[1] == labels[2] != labels[3]

@@ -17,8 +17,11 @@ import scipy.sparse as sp
 
 from dedup.config import CandidateConfig
 from dedup.lsh import lsh_candidate_pairs, optimal_bands
+from dedup.parallel import fork_map
 
 _BLOCK_ROWS = 2048
+_PARALLEL_MIN_ROWS = 4 * _BLOCK_ROWS
+"""Articles worth starting worker processes for."""
 _HEAVY_TERMS = 32
 """Terms per article used to look for neighbours: its heaviest TF-IDF weights. Terms shared
 by most of a time window carry little weight, and multiplying them makes the blocked product
@@ -95,6 +98,41 @@ def _top_k_per_row(
     return r[sel], c[sel]
 
 
+def _block_neighbours(
+    x: sp.csr_matrix,
+    tfidf: sp.csr_matrix,
+    order: np.ndarray,
+    t_sorted: np.ndarray,
+    n_known: int,
+    cfg: CandidateConfig,
+    start: int,
+) -> np.ndarray:
+    """The neighbour pairs (row indexes of ``tfidf``) of the time-sorted rows ``start`` to
+    ``start + _BLOCK_ROWS`` (see :func:`tfidf_candidates`)."""
+    n = x.shape[0]
+    stop = min(n, start + _BLOCK_ROWS)
+    window = cfg.window_days * 86400.0
+    if stop <= n_known:
+        lo = int(np.searchsorted(t_sorted[:n_known], t_sorted[start] - window, "left"))
+        hi = int(np.searchsorted(t_sorted[:n_known], t_sorted[stop - 1] + window, "right"))
+        cols = np.r_[lo:hi, n_known:n]
+        near = sp.vstack([x[lo:hi], x[n_known:n]], format="csr") if n_known < n else x[lo:hi]
+    else:
+        cols = np.arange(n)
+        near = x
+    # rows sorted by time: the window is a slice of rows (no column gather)
+    block = (x[start:stop] @ near.T).tocoo()
+    r = block.row.astype(np.int64) + start
+    c = cols[block.col]
+    keep = r < c
+    # shortlist by the heavy-term score (a lower bound of the cosine), then exact
+    r, c = _top_k_per_row(r[keep], c[keep], block.data[keep], 2 * cfg.tfidf_top_k)
+    v = pair_cosines(tfidf, np.stack([order[r], order[c]], axis=1)) if r.size else r
+    keep = v >= cfg.tfidf_min_cosine
+    r, c = _top_k_per_row(r[keep], c[keep], v[keep], cfg.tfidf_top_k)
+    return np.stack([order[r], order[c]], axis=1) if r.size else np.empty((0, 2), np.int64)
+
+
 def tfidf_candidates(
     tfidf: sp.csr_matrix,
     times: np.ndarray,
@@ -116,32 +154,17 @@ def tfidf_candidates(
     t_sorted = times[order]
     n_known = int(known.sum())
     x = heaviest_terms(tfidf[order].tocsr(), _HEAVY_TERMS)
-    window = cfg.window_days * 86400.0
+    starts = list(range(0, n, _BLOCK_ROWS))
+    shared = (x, tfidf, order, t_sorted, n_known, cfg)
     out: list[np.ndarray] = []
-    for start in range(0, n, _BLOCK_ROWS):
-        stop = min(n, start + _BLOCK_ROWS)
-        if stop <= n_known:
-            lo = int(np.searchsorted(t_sorted[:n_known], t_sorted[start] - window, "left"))
-            hi = int(np.searchsorted(t_sorted[:n_known], t_sorted[stop - 1] + window, "right"))
-            cols = np.r_[lo:hi, n_known:n]
-            near = sp.vstack([x[lo:hi], x[n_known:n]], format="csr") if n_known < n else x[lo:hi]
-        else:
-            cols = np.arange(n)
-            near = x
-        # rows sorted by time: the window is a slice of rows (no column gather)
-        block = (x[start:stop] @ near.T).tocoo()
-        r = block.row.astype(np.int64) + start
-        c = cols[block.col]
-        keep = r < c
-        # shortlist by the heavy-term score (a lower bound of the cosine), then exact
-        r, c = _top_k_per_row(r[keep], c[keep], block.data[keep], 2 * cfg.tfidf_top_k)
-        v = pair_cosines(tfidf, np.stack([order[r], order[c]], axis=1)) if r.size else r
-        keep = v >= cfg.tfidf_min_cosine
-        r, c = _top_k_per_row(r[keep], c[keep], v[keep], cfg.tfidf_top_k)
-        if r.size:
-            out.append(np.stack([order[r], order[c]], axis=1))
+    big = n >= _PARALLEL_MIN_ROWS
+    for start, found in zip(
+        starts, fork_map(_block_neighbours, shared, starts, cfg.n_jobs, parallel=big), strict=True
+    ):
+        if found.size:
+            out.append(found)
         if progress is not None:
-            progress(stop - start)
+            progress(min(n, start + _BLOCK_ROWS) - start)
     pairs = _canonical(np.concatenate(out)) if out else np.empty((0, 2), dtype=np.int64)
     return within_window(pairs, times, cfg.window_days)
 

@@ -28,6 +28,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("candidates", "window_days"): (0, 36500),
     ("candidates", "max_bucket"): (2, None),
     ("candidates", "max_df"): (0.0, 1.0),
+    ("candidates", "n_jobs"): (0, 64),
     ("clean", "source_min_pages"): (2, None),
     ("clean", "source_min_share"): (0.0, 1.0),
     ("clean", "list_min_lines"): (2, None),
@@ -135,6 +136,8 @@ class CandidateConfig:
     window_days: float = 7.0
     max_bucket: int = 1000
     max_df: float = 0.5
+    n_jobs: int = 0
+    """Worker processes for the TF-IDF neighbours of large batches (0: one per CPU)."""
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import multiprocessing
-import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +31,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
+from dedup.parallel import fork_map
 from dedup.textnorm import count_words, tokenize
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
@@ -797,43 +795,26 @@ def _chunk_coverage(
 
 _PARALLEL_MIN_CELLS = 1 << 23
 """Sentence x window scores worth starting worker processes for."""
-_JOB: tuple[Any, ...] | None = None
-"""What the chunk workers share (inherited when they are forked)."""
-
-
-def _chunk_job(chunk: _Chunk) -> tuple[np.ndarray, ...]:
-    assert _JOB is not None
-    index, rows, dir_keys, dir_ids, cfg = _JOB
-    return _chunk_coverage(index, rows, chunk, dir_keys, dir_ids, cfg)
-
-
-def n_workers(n_jobs: int) -> int:
-    """Worker processes for ``n_jobs`` (0: one per CPU)."""
-    return (os.cpu_count() or 1) if n_jobs <= 0 else n_jobs
 
 
 def _map_chunks(chunks: list[_Chunk], job: tuple[Any, ...]) -> Iterable[tuple[np.ndarray, ...]]:
     """:func:`_chunk_coverage` of each chunk, in order: in ``cfg.n_jobs`` forked worker
     processes when there is enough work (the sentence index is shared, not copied), else
     here. Each chunk's result is the same wherever it is computed."""
-    global _JOB
     cfg: ScoreConfig = job[-1]
-    workers = min(n_workers(cfg.n_jobs), len(chunks))
     big = sum(c.cells for c in chunks) >= _PARALLEL_MIN_CELLS
-    if workers < 2 or not big or "fork" not in multiprocessing.get_all_start_methods():
-        _JOB = job
-        try:
-            yield from map(_chunk_job, chunks)
-        finally:
-            _JOB = None
-        return
-    _JOB = job
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            yield from pool.map(_chunk_job, chunks)
-    finally:
-        _JOB = None
+    return fork_map(_chunk_job, job, chunks, cfg.n_jobs, parallel=big)
+
+
+def _chunk_job(
+    index: _SentenceIndex,
+    rows: np.ndarray,
+    dir_keys: np.ndarray,
+    dir_ids: np.ndarray,
+    cfg: ScoreConfig,
+    chunk: _Chunk,
+) -> tuple[np.ndarray, ...]:
+    return _chunk_coverage(index, rows, chunk, dir_keys, dir_ids, cfg)
 
 
 def _all_coverage(

@@ -1,8 +1,10 @@
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dedup.candidates as cand
 from dedup.candidates import find_candidate_pairs, tfidf_candidates, within_window
 from dedup.config import CandidateConfig
 from dedup.fingerprint import build_tfidf
@@ -100,3 +102,24 @@ def test_pair_cosines_equal_dense_dot_products() -> None:
     got = pair_cosines(x, pairs, chunk=3)
     assert got.shape == (4,)
     assert np.allclose(got, want)
+
+
+def test_tfidf_neighbours_in_worker_processes_equal_those_found_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(3)
+    topics = rng.integers(0, 40, size=600)
+    docs = [
+        [f"t{int(k)}w{int(w)}" for w in rng.integers(0, 12, size=20)]
+        + [f"n{int(w)}" for w in rng.integers(0, 300, size=10)]
+        for k in topics
+    ]
+    tfidf = build_tfidf(docs, 1.0)
+    times = rng.integers(0, 20, size=len(docs)).astype(np.float64) * 86400.0
+    times[::37] = np.nan
+    monkeypatch.setattr(cand, "_BLOCK_ROWS", 64)
+    here = cand.tfidf_candidates(tfidf, times, CandidateConfig(n_jobs=1))
+    monkeypatch.setattr(cand, "_PARALLEL_MIN_ROWS", 0)
+    there = cand.tfidf_candidates(tfidf, times, CandidateConfig(n_jobs=2))
+    assert len(here) > 100
+    assert np.array_equal(here, there)

@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+import dedup.parallel as parallel_mod
 import dedup.score as score_mod
 from dedup.config import ScoreConfig
 from dedup.fingerprint import build_tfidf
@@ -257,13 +258,13 @@ def test_coverage_in_worker_processes_equals_coverage_here(
     here = score_mod._all_coverage(index, pairs, ScoreConfig(n_jobs=1))
     monkeypatch.setattr(score_mod, "_PARALLEL_MIN_CELLS", 0)
     started: list[int] = []
-    real_pool = score_mod.ProcessPoolExecutor
+    real_pool = parallel_mod.ProcessPoolExecutor
 
     def pool(*args: object, **kwargs: object) -> object:
         started.append(1)
         return real_pool(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(score_mod, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(parallel_mod, "ProcessPoolExecutor", pool)
     there = score_mod._all_coverage(index, pairs, ScoreConfig(n_jobs=2))
     assert started, "no worker processes were started"
     assert there == here

@@ -320,6 +320,7 @@ def _from_view(
         clusters=clusters,
         counts={**pipeline_counts, **view_counts},
         timings={**timings, "state_view": round(time.perf_counter() - t0, 4)},
+        memory={} if computed is None else computed.memory,
         fingerprint_scheme={} if computed is None else computed.fingerprint_scheme,
     )
     counts = {**counts, "run_id": run_id, "changed": changed, "window_start_ts": window_start}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,22 +69,40 @@ class RunResult:
     clusters: pd.DataFrame  # CLUSTER_COLUMNS, sorted
     counts: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    memory: dict[str, float] = field(default_factory=dict)
+    """Peak memory of the process (MiB) at the end of each stage."""
     fingerprint_scheme: dict[str, object] = field(default_factory=dict)
     signatures: np.ndarray | None = None  # (n, num_perm) uint32, row-aligned with articles
 
 
+def peak_memory_mb() -> float | None:
+    """Peak resident memory of this process so far, in MiB (None where the platform does
+    not say). Worker processes are not included."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0), 1)
+
+
 class StageTimer:
-    """Seconds per named stage (``run.json`` timings) and the stages' progress bars."""
+    """Seconds per named stage (``run.json`` timings), the process's peak memory at the
+    end of each stage, and the stages' progress bars."""
 
     def __init__(self, progress: bool = False) -> None:
         self.progress = progress
         self.timings: dict[str, float] = {}
+        self.memory: dict[str, float] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         t0 = time.perf_counter()
         yield
         self.timings[name] = round(time.perf_counter() - t0, 4)
+        peak = peak_memory_mb()
+        if peak is not None:
+            self.memory[name] = peak
         log.info("stage %s: %.2fs", name, self.timings[name])
 
     def bar(self, total: int, desc: str) -> Any:
@@ -194,6 +213,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         clusters=clusters,
         counts=counts,
         timings=st.timings,
+        memory=st.memory,
         fingerprint_scheme=fps.scheme,
         signatures=fps.signatures,
     )

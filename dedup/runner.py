@@ -41,7 +41,8 @@ def demo_corpus_path() -> Path:
 
 
 def build_manifest(config: Config, ingest: IngestResult, result: RunResult) -> dict[str, Any]:
-    """``run.json``: version, config, input checksums, counts per stage, timings, rejects."""
+    """``run.json``: version, config, input checksums, counts per stage, timings, the
+    process's peak memory after each stage, rejects."""
     import datasketch
     import numpy
     import sklearn
@@ -60,6 +61,7 @@ def build_manifest(config: Config, ingest: IngestResult, result: RunResult) -> d
         },
         "rejects": {} if reasons is None else {str(k): int(v) for k, v in reasons.items()},
         "timings_seconds": result.timings,
+        "peak_memory_mb_after_stage": result.memory,
         "versions": {
             "python": platform.python_version(),
             "datasketch": datasketch.__version__,

@@ -72,6 +72,10 @@ def test_run_writes_contract_files(tiny_csv: Path, tmp_path: Path) -> None:
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["counts"]["accepted"] == 4
     assert manifest["fingerprint"]["scheme"] == "affine32"
+    memory = manifest["peak_memory_mb_after_stage"]
+    assert set(memory) == set(manifest["timings_seconds"])  # one entry per stage
+    peaks = [memory[k] for k in ("clean", "fingerprint", "candidates", "score", "cluster")]
+    assert peaks == sorted(peaks) and peaks[0] > 10  # a peak only grows; MiB, not KiB
 
 
 def test_same_input_same_bytes(tiny_csv: Path, tmp_path: Path) -> None:

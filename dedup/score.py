@@ -177,6 +177,7 @@ def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr
     codes, words = pd.factorize(
         pd.Series(list(itertools.chain.from_iterable(split)), dtype=object), sort=False
     )
+    del split  # millions of small strings: let them go before the n-grams are listed
     per_word = [_wb_ngrams(w) for w in words]
     # n-gram ids in order of first appearance too
     gram_codes, gram_names = pd.factorize(
@@ -186,6 +187,7 @@ def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr
         raise ValueError("empty vocabulary")
     n_grams = len(gram_names)
     per_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+    del per_word
     word_grams = sp.csr_matrix(
         (
             np.ones(len(gram_codes), dtype=np.float32),
@@ -200,30 +202,59 @@ def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr
         ),
         shape=(len(texts), len(words)),
     )
-    # whole counts: exact in float32 in any order of summation
-    counts = sp.csr_matrix(text_words @ word_grams)
-    counts.sort_indices()  # columns sorted by first appearance, as scikit-learn has them
-    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
-    if not np.all(mult == 1):
-        # document frequencies over every occurrence, then scikit-learn's own steps
-        df = np.bincount(
-            counts.indices, weights=np.repeat(mult, np.diff(counts.indptr)), minlength=n_grams
-        ).astype(np.int64)
-        df_f = df.astype(tfidf.idf_.dtype)
-        df_f += 1.0
-        idf = np.full_like(df_f, fill_value=int(mult.sum()) + 1, dtype=tfidf.idf_.dtype)
-        idf /= df_f
-        np.log(idf, out=idf)
-        idf += 1.0
-        tfidf.idf_ = idf
-    out = sp.csr_matrix(tfidf.transform(counts))
+    # Two passes over slices of the texts, so that only one slice's counts are held at a
+    # time: document frequencies, then each slice's TF-IDF rows written into the result.
+    step = _TFIDF_ROWS
+    bounds = [(lo, min(len(texts), lo + step)) for lo in range(0, len(texts), step)]
+
+    def slice_counts(lo: int, hi: int) -> sp.csr_matrix:
+        # whole counts: exact in float32 in any order of summation
+        counts = sp.csr_matrix(text_words[lo:hi] @ word_grams)
+        counts.sort_indices()  # columns sorted by first appearance, as scikit-learn has them
+        return counts
+
+    df = np.zeros(n_grams, dtype=np.int64)
+    sizes: list[int] = []
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    for lo, hi in bounds:
+        counts = slice_counts(lo, hi)
+        if lo == 0:
+            tfidf.fit(counts)  # the shape; the weights are set below
+        per_row = np.repeat(mult[lo:hi], np.diff(counts.indptr))
+        df += np.bincount(counts.indices, weights=per_row, minlength=n_grams).astype(np.int64)
+        sizes.append(counts.nnz)
+    # document frequencies over every occurrence, then scikit-learn's own steps
+    df_f = df.astype(tfidf.idf_.dtype)
+    df_f += 1.0
+    idf = np.full_like(df_f, fill_value=int(mult.sum()) + 1, dtype=tfidf.idf_.dtype)
+    idf /= df_f
+    np.log(idf, out=idf)
+    idf += 1.0
+    tfidf.idf_ = idf
     # columns in the order of the sorted vocabulary (Python's string order)
-    remap = np.empty(n_grams, dtype=out.indices.dtype)
+    remap = np.empty(n_grams, dtype=np.int32)
     remap[np.argsort(np.asarray(gram_names, dtype=object), kind="stable")] = np.arange(n_grams)
-    out.indices = remap[out.indices]
-    out.has_sorted_indices = False
-    out.sort_indices()
+    total = int(sum(sizes))
+    data = np.empty(total, dtype=np.float32)
+    indices = np.empty(total, dtype=np.int32)
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    at = 0
+    for lo, hi in bounds:
+        part = sp.csr_matrix(tfidf.transform(slice_counts(lo, hi), copy=False))
+        part.indices = remap[part.indices]
+        part.has_sorted_indices = False
+        part.sort_indices()
+        data[at : at + part.nnz] = part.data
+        indices[at : at + part.nnz] = part.indices
+        indptr[lo + 1 : hi + 1] = at + part.indptr[1:]
+        at += part.nnz
+    out = sp.csr_matrix((data, indices, indptr), shape=(len(texts), n_grams))
+    out.has_sorted_indices = True
     return out
+
+
+_TFIDF_ROWS = 20_000
+"""Texts per slice of the character n-gram TF-IDF: bounds the memory of its counts."""
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

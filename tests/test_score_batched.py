@@ -341,3 +341,24 @@ def test_quoted_shares_of_many_articles_equal_one_article_at_a_time() -> None:
     got = score_mod._quoted_shares_many(arts)
     assert got.tolist() == want
     assert sum(0 < q < 1 for q in want) > 0 and any(q == 1.0 for q in want)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 1000])
+def test_char_ngram_tfidf_in_slices_equals_tfidf_vectorizer(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TF-IDF rows are made a slice of texts at a time (bounded memory); the result
+    equals TfidfVectorizer's on the whole collection, repeated texts included."""
+    rng = np.random.default_rng(21)
+    base = [_sentence(rng) for _ in range(30)] + ["", "   "]
+    texts = [base[int(k)].lower() for k in rng.integers(0, len(base), size=120)]
+    monkeypatch.setattr(score_mod, "_TFIDF_ROWS", rows)
+    vec = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
+    )
+    want = sp.csr_matrix(vec.fit_transform(texts))
+    want.sort_indices()
+    got = char_ngram_tfidf(texts)
+    assert np.array_equal(got.indptr, want.indptr)
+    assert np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data)

@@ -38,10 +38,13 @@ def fork_map(
     items: Sequence[T],
     n_jobs: int,
     parallel: bool = True,
+    first_here: bool = False,
 ) -> Iterator[R]:
     """``fn(*shared, item)`` for each item, in order: in ``n_jobs`` forked worker processes
     (0: one per CPU) when ``parallel`` and there are at least two items, else here.
-    ``shared`` is never pickled (the workers inherit it); items and results are."""
+    ``shared`` is never pickled (the workers inherit it); items and results are. With
+    ``first_here`` the first item is computed here while the workers take the others (for
+    a first result too large to ship back cheaply)."""
     global _SHARED
     workers = min(n_workers(n_jobs), len(items))
     forkable = "fork" in multiprocessing.get_all_start_methods()
@@ -52,6 +55,13 @@ def fork_map(
             yield from map(_call, items)
             return
         ctx = multiprocessing.get_context("fork")
+        if first_here:
+            with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+                rest = [pool.submit(_call, item) for item in items[1:]]
+                yield _call(items[0])
+                for future in rest:
+                    yield future.result()
+            return
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             results: Iterable[R] = pool.map(_call, items)
             yield from results

@@ -268,36 +268,69 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out + np.arange(total)
 
 
+_INDEX_PARALLEL_MIN = 20_000
+"""Distinct sentences worth building the index's parts in worker processes for."""
+
+
+def _index_part(
+    sentences: Sequence[Sequence[str]],
+    rows: np.ndarray,
+    distinct: list[str],
+    mult: np.ndarray,
+    part: str,
+) -> Any:
+    """One part of a :class:`_SentenceIndex`: the character n-gram TF-IDF rows of the
+    distinct sentences (``"chars"``), or their figures, bigrams, the quoted share of every
+    sentence and the distinct sentences' word counts (``"rest"``)."""
+    if part == "chars":
+        if not distinct:
+            return sp.csr_matrix((0, 1), dtype=np.float32)
+        try:
+            return _char_ngram_tfidf_distinct(distinct, mult)
+        except ValueError:
+            return sp.csr_matrix((len(distinct), 1), dtype=np.float32)
+    return (
+        _number_matrix(distinct),
+        _bigram_matrix(distinct, mult),
+        _quoted_shares_many([sentences[r] for r in rows.tolist()]),
+        np.array([max(1, count_words(s)) for s in distinct], dtype=np.float64),
+    )
+
+
 class _SentenceIndex:
     """Per sentence of the articles being scored: character n-gram TF-IDF vector, word count,
     figures and word bigrams (see :func:`_bigram_matrix`)."""
 
-    def __init__(self, sentences: Sequence[Sequence[str]], rows: np.ndarray) -> None:
+    def __init__(
+        self, sentences: Sequence[Sequence[str]], rows: np.ndarray, n_jobs: int = 1
+    ) -> None:
         flat: list[str] = []
         self.offsets: dict[int, tuple[int, int]] = {}
         for r in rows.tolist():
             start = len(flat)
             flat.extend(s.lower() for s in sentences[r])
             self.offsets[r] = (start, len(flat))
-        self.quoted = _quoted_shares_many([sentences[r] for r in rows.tolist()])
         # a sentence that recurs (copies of a story) is measured once and counted each time
         codes, uniques = pd.factorize(pd.Series(flat, dtype=object))
         inv = np.asarray(codes, dtype=np.int64)
         distinct: list[str] = list(uniques)
         mult = np.bincount(inv, minlength=len(distinct))
-        weights = np.array([max(1, count_words(s)) for s in distinct], dtype=np.float64)
-        self.weights = weights[inv]
-        # matrices of the distinct sentences; ``inv`` maps each sentence to its row
+        # matrices of the distinct sentences; ``inv`` maps each sentence to its row. The
+        # n-gram TF-IDF and the rest are built side by side in workers for large batches.
         self.inv = inv
-        self.numbers = _number_matrix(distinct)
-        self.bigrams = _bigram_matrix(distinct, mult)
-        if flat:
-            try:
-                self.matrix = _char_ngram_tfidf_distinct(distinct, mult)
-            except ValueError:
-                self.matrix = sp.csr_matrix((len(distinct), 1), dtype=np.float32)
-        else:
-            self.matrix = sp.csr_matrix((0, 1), dtype=np.float32)
+        big = len(distinct) >= _INDEX_PARALLEL_MIN
+        parts = fork_map(
+            _index_part,
+            (sentences, rows, distinct, mult),
+            ["chars", "rest"],
+            n_jobs,
+            big,
+            first_here=True,  # the n-gram matrix is large: made here, not shipped back
+        )
+        chars, rest = list(parts)
+        self.matrix = chars
+        self.numbers, self.bigrams, self.quoted, weights = rest
+        self.weights = weights[inv]
 
     def windows(self, articles: Sequence[int]) -> _Windows:
         """The windows (:func:`_windows`) of several articles, in the order asked, each
@@ -1215,7 +1248,7 @@ def score_pairs(
     rows = np.unique(pairs)
     facts = article_facts(inputs, rows)
     if sentence_index is None:
-        sent = _SentenceIndex(inputs.sentences, rows)
+        sent = _SentenceIndex(inputs.sentences, rows, cfg.n_jobs)
     else:
         sent = sentence_index
         missing = [r for r in rows.tolist() if r not in sent.offsets]

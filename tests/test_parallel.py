@@ -25,3 +25,12 @@ def test_fork_map_keeps_order_and_shares_inputs_with_its_workers() -> None:
 def test_n_workers() -> None:
     assert n_workers(3) == 3
     assert n_workers(0) == (os.cpu_count() or 1)
+
+
+def test_fork_map_first_here_computes_the_first_item_in_this_process() -> None:
+    base = np.arange(10, dtype=np.float64)
+    got = list(fork_map(_scaled, (base, 2), [3, 4, 5], n_jobs=2, first_here=True))
+    assert [r[0] for r in got] == [3, 4, 5]
+    assert [r[2] for r in got] == [6.0, 8.0, 10.0]
+    assert got[0][1] == os.getpid()
+    assert os.getpid() not in {r[1] for r in got[1:]}

@@ -362,3 +362,31 @@ def test_char_ngram_tfidf_in_slices_equals_tfidf_vectorizer(
     assert np.array_equal(got.indptr, want.indptr)
     assert np.array_equal(got.indices, want.indices)
     assert np.array_equal(got.data, want.data)
+
+
+def test_sentence_index_built_in_workers_equals_one_built_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(23)
+    arts = _corpus(rng, 60)
+    rows = np.arange(len(arts))
+    here = score_mod._SentenceIndex(arts, rows, n_jobs=1)
+    monkeypatch.setattr(score_mod, "_INDEX_PARALLEL_MIN", 0)
+    started: list[int] = []
+    real_pool = parallel_mod.ProcessPoolExecutor
+
+    def pool(*args: object, **kwargs: object) -> object:
+        started.append(1)
+        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel_mod, "ProcessPoolExecutor", pool)
+    there = score_mod._SentenceIndex(arts, rows, n_jobs=2)
+    assert started
+    for name in ("matrix", "numbers", "bigrams"):
+        a, b = getattr(here, name), getattr(there, name)
+        assert a.shape == b.shape and (a != b).nnz == 0, name
+        assert np.array_equal(a.indices, b.indices), name
+    assert np.array_equal(here.weights, there.weights)
+    assert np.array_equal(here.quoted, there.quoted)
+    assert np.array_equal(here.inv, there.inv) and here.offsets == there.offsets
+    assert here.matrix.nnz > 100

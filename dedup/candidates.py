@@ -31,11 +31,12 @@ nearly dense (all pairs); the cosine of every pair found is then computed exactl
 def heaviest_terms(x: sp.csr_matrix, m: int) -> sp.csr_matrix:
     """``x`` keeping only the ``m`` largest entries of each row (ties: lower column first)."""
     x = sp.csr_matrix(x)
+    x.sort_indices()  # columns ascending in each row: the stable sort below keeps them so
     counts = np.diff(x.indptr)
     if counts.size == 0 or counts.max() <= m:
         return x
     row = np.repeat(np.arange(x.shape[0]), counts)
-    order = np.lexsort((x.indices, -x.data, row))
+    order = np.lexsort((-x.data, row))  # stable: equal weights stay in column order
     rank = np.arange(order.size) - np.repeat(x.indptr[:-1], counts)
     keep = np.sort(order[rank < m])
     out = sp.csr_matrix(

@@ -123,3 +123,15 @@ def test_tfidf_neighbours_in_worker_processes_equal_those_found_here(
     there = cand.tfidf_candidates(tfidf, times, CandidateConfig(n_jobs=2))
     assert len(here) > 100
     assert np.array_equal(here, there)
+
+
+def test_heaviest_terms_keeps_the_largest_entries_lower_column_first_on_ties() -> None:
+    rng = np.random.default_rng(4)
+    dense = rng.choice([0.0, 0.1, 0.2, 0.3, 0.5], size=(40, 60), p=[0.5, 0.2, 0.1, 0.1, 0.1])
+    x = sp.csr_matrix(dense.astype(np.float32))
+    got = cand.heaviest_terms(x, 5).toarray()
+    for r in range(dense.shape[0]):
+        cols = sorted(np.flatnonzero(dense[r]), key=lambda c: (-dense[r, c], c))[:5]
+        want = np.zeros(dense.shape[1], dtype=np.float32)
+        want[cols] = dense[r, cols]
+        assert np.array_equal(got[r], want), r

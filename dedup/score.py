@@ -332,30 +332,27 @@ class _SentenceIndex:
         self.numbers, self.bigrams, self.quoted, weights = rest
         self.weights = weights[inv]
 
+    def take(self, sel: np.ndarray | slice) -> _Sentences:
+        """Sentences ``sel`` (positions in the index), each with its distinct row."""
+        d = self.inv[sel]
+        return _Sentences(
+            sp.csr_matrix(self.matrix[d]),
+            self.weights[sel],
+            sp.csr_matrix(self.numbers[d]),
+            sp.csr_matrix(self.bigrams[d]),
+            self.quoted[sel],
+        )
+
     def windows(self, articles: Sequence[int]) -> _Windows:
         """The windows (:func:`_windows`) of several articles, in the order asked, each
         article's windows in consecutive rows."""
         se = np.array([self.offsets[r] for r in articles], dtype=np.int64).reshape(-1, 2)
         n = se[:, 1] - se[:, 0]
-        sel = _ranges(se[:, 0], n)
-        base = _Sentences(
-            sp.csr_matrix(self.matrix[self.inv[sel]]),
-            self.weights[sel],
-            sp.csr_matrix(self.numbers[self.inv[sel]]),
-            sp.csr_matrix(self.bigrams[self.inv[sel]]),
-            self.quoted[sel],
-        )
-        return _windows_of(base, np.cumsum(n) - n, n)
+        return _windows_of(self.take(_ranges(se[:, 0], n)), np.cumsum(n) - n, n)
 
     def rows(self, r: int) -> _Sentences:
         s, e = self.offsets[r]
-        return _Sentences(
-            sp.csr_matrix(self.matrix[self.inv[s:e]]),
-            self.weights[s:e],
-            sp.csr_matrix(self.numbers[self.inv[s:e]]),
-            sp.csr_matrix(self.bigrams[self.inv[s:e]]),
-            self.quoted[s:e],
-        )
+        return self.take(slice(s, e))
 
 
 def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
@@ -419,27 +416,10 @@ matched, is mostly quoted speech: independent reports of one event quote the sam
 statements, and a commentary quotes what it discusses."""
 
 
-def _quoted_shares(sentences: Sequence[str]) -> list[float]:
-    """Share of each sentence's characters inside quotation marks; a quotation may run over
-    several sentences of the text."""
-    text = " ".join(sentences)
-    inside = np.zeros(len(text) + 1, dtype=np.int64)
-    for m in _QUOTE_RE.finditer(text):
-        inside[m.start()] += 1
-        inside[m.end()] -= 1
-    mask = np.cumsum(inside)[:-1] > 0
-    out: list[float] = []
-    start = 0
-    for sent in sentences:
-        end = start + len(sent)
-        out.append(float(mask[start:end].mean()) if end > start else 0.0)
-        start = end + 1
-    return out
-
-
 def _quoted_shares_many(articles: Sequence[Sequence[str]]) -> np.ndarray:
-    """:func:`_quoted_shares` of every sentence of several articles, in one pass: the
-    articles are joined by line breaks, which no quotation spans."""
+    """Share of each sentence's characters inside quotation marks (a quotation may run
+    over several sentences of its article), for every sentence of several articles in one
+    pass: the articles are joined by line breaks, which no quotation spans."""
     texts = [" ".join(sents) for sents in articles if sents]
     lengths = np.fromiter(
         (len(x) for sents in articles for x in sents), dtype=np.int64, count=sum(map(len, articles))
@@ -752,10 +732,10 @@ def _plan_chunks(loc: np.ndarray, n_sent: np.ndarray, n_win: np.ndarray) -> list
 def _chunk_coverage(
     index: _SentenceIndex,
     rows: np.ndarray,
-    chunk: _Chunk,
     dir_keys: np.ndarray,
     dir_ids: np.ndarray,
     cfg: ScoreConfig,
+    chunk: _Chunk,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Coverage of one chunk's directions: (direction ids, retold words, reused words,
     hit direction ids, hit sentence indexes). A direction is a (source, partner) pair of
@@ -775,12 +755,13 @@ def _chunk_coverage(
     n_u = se[:, 1] - se[:, 0]
     sel = _ranges(se[:, 0], n_u)
     row_block = np.repeat(u_block, n_u)
+    picked = index.take(sel)
     base = _Sentences(
-        _block_columns(index.matrix[index.inv[sel]], row_block),
-        index.weights[sel],
-        _block_columns(index.numbers[index.inv[sel]], row_block),
-        _block_columns(index.bigrams[index.inv[sel]], row_block),
-        index.quoted[sel],
+        _block_columns(picked.chars, row_block),
+        picked.weights,
+        _block_columns(picked.numbers, row_block),
+        _block_columns(picked.bigrams, row_block),
+        picked.quoted,
     )
     u_start = np.cumsum(n_u) - n_u
     u_keys = u_block * m + u  # sorted: blocks in order, each block's articles sorted
@@ -867,18 +848,7 @@ def _map_chunks(chunks: list[_Chunk], job: tuple[Any, ...]) -> Iterable[tuple[np
     here. Each chunk's result is the same wherever it is computed."""
     cfg: ScoreConfig = job[-1]
     big = sum(c.cells for c in chunks) >= _PARALLEL_MIN_CELLS
-    return fork_map(_chunk_job, job, chunks, cfg.n_jobs, parallel=big)
-
-
-def _chunk_job(
-    index: _SentenceIndex,
-    rows: np.ndarray,
-    dir_keys: np.ndarray,
-    dir_ids: np.ndarray,
-    cfg: ScoreConfig,
-    chunk: _Chunk,
-) -> tuple[np.ndarray, ...]:
-    return _chunk_coverage(index, rows, chunk, dir_keys, dir_ids, cfg)
+    return fork_map(_chunk_coverage, job, chunks, cfg.n_jobs, parallel=big)
 
 
 def _all_coverage(

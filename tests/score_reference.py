@@ -5,12 +5,13 @@ The batched scorer must give the same relations, hits and scores. The sentence s
 itself (:func:`dedup.score._match_scores`, :func:`dedup.score._number_agreement`) is shared:
 what is checked here is the batching, not the similarity. :func:`reference_bigram_matrix`
 is the per-token builder of the sentence x bigram matrix that the vectorised
-:func:`dedup.score._bigram_matrix` replaced; the two must give equal matrices."""
+:func:`dedup.score._bigram_matrix` replaced; the two must give equal matrices.
+:func:`reference_quoted_shares` is the quoted-speech share one article at a time."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from dedup.config import ScoreConfig
 from dedup.score import (
     _COMMON_MIN,
     _COMMON_SHARE,
+    _QUOTE_RE,
     PAIR_COLUMNS,
     QUOTE_WEIGHT,
     ScoredPairs,
@@ -135,3 +137,22 @@ def reference_bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
         return sp.csr_matrix(vec.fit_transform(docs))
     except ValueError:  # no sentence has a bigram
         return sp.csr_matrix((len(sentences), 1), dtype=np.float32)
+
+
+def reference_quoted_shares(sentences: Sequence[str]) -> list[float]:
+    """Share of each sentence's characters inside quotation marks, one article at a time (a
+    quotation may run over several sentences of the text): what
+    :func:`dedup.score._quoted_shares_many` does for many articles in one pass."""
+    text = " ".join(sentences)
+    inside = np.zeros(len(text) + 1, dtype=np.int64)
+    for m in _QUOTE_RE.finditer(text):
+        inside[m.start()] += 1
+        inside[m.end()] -= 1
+    mask = np.cumsum(inside)[:-1] > 0
+    out: list[float] = []
+    start = 0
+    for sent in sentences:
+        end = start + len(sent)
+        out.append(float(mask[start:end].mean()) if end > start else 0.0)
+        start = end + 1
+    return out

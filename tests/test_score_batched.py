@@ -15,7 +15,7 @@ from dedup.minhash import MinHashParams, minhash_signatures
 from dedup.score import ScoringInputs, char_ngram_tfidf, score_pairs
 from dedup.textnorm import tokenize
 from tests.score_reference import _coverage as reference_coverage
-from tests.score_reference import reference_score_pairs
+from tests.score_reference import reference_quoted_shares, reference_score_pairs
 
 VOCAB = [
     "port",
@@ -108,6 +108,32 @@ def _inputs(arts: list[list[str]], rng: np.random.Generator) -> ScoringInputs:
     )
 
 
+def _reference_both_ways(
+    index: score_mod._SentenceIndex, pairs: np.ndarray, cfg: ScoreConfig
+) -> list[tuple[tuple[float, float, frozenset[int]], tuple[float, float, frozenset[int]]]]:
+    """The per-pair reference coverage of each pair, i in j and j in i."""
+    return [
+        (
+            reference_coverage(index.rows(i), index.rows(j), cfg),
+            reference_coverage(index.rows(j), index.rows(i), cfg),
+        )
+        for i, j in pairs.tolist()
+    ]
+
+
+def _count_pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets an entry each time a pool of worker processes is started."""
+    started: list[int] = []
+    real_pool = parallel_mod.ProcessPoolExecutor
+
+    def pool(*args: object, **kwargs: object) -> object:
+        started.append(1)
+        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel_mod, "ProcessPoolExecutor", pool)
+    return started
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_batched_scorer_equals_per_pair_reference(
     seed: int, monkeypatch: pytest.MonkeyPatch
@@ -150,13 +176,7 @@ def test_batched_coverage_equals_per_pair_coverage(
     cfg = ScoreConfig(retell_match=0.3, sentence_match=0.5, reuse_match=0.4)
     index = score_mod._SentenceIndex(arts, np.unique(pairs))
     got = score_mod._all_coverage(index, pairs, cfg)
-    want = [
-        (
-            reference_coverage(index.rows(i), index.rows(j), cfg),
-            reference_coverage(index.rows(j), index.rows(i), cfg),
-        )
-        for i, j in pairs.tolist()
-    ]
+    want = _reference_both_ways(index, pairs, cfg)
     assert got == want
     flat = [d for pair in want for d in pair]
     assert any(0 < retold < 1 for retold, _, _ in flat)
@@ -201,13 +221,7 @@ def test_coverage_with_many_components_in_one_chunk(
     chunks = score_mod._plan_chunks(loc, n_sent, np.maximum(2 * n_sent - 1, 0))
     assert any(len(c.sources) > 1 for c in chunks) or block < 1000
     got = score_mod._all_coverage(index, pairs, cfg)
-    want = [
-        (
-            reference_coverage(index.rows(i), index.rows(j), cfg),
-            reference_coverage(index.rows(j), index.rows(i), cfg),
-        )
-        for i, j in pairs.tolist()
-    ]
+    want = _reference_both_ways(index, pairs, cfg)
     assert got == want
     assert any(hits for pair in want for _, _, hits in pair)
 
@@ -257,14 +271,7 @@ def test_coverage_in_worker_processes_equals_coverage_here(
     index = score_mod._SentenceIndex(arts, np.unique(pairs))
     here = score_mod._all_coverage(index, pairs, ScoreConfig(n_jobs=1))
     monkeypatch.setattr(score_mod, "_PARALLEL_MIN_CELLS", 0)
-    started: list[int] = []
-    real_pool = parallel_mod.ProcessPoolExecutor
-
-    def pool(*args: object, **kwargs: object) -> object:
-        started.append(1)
-        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(parallel_mod, "ProcessPoolExecutor", pool)
+    started = _count_pools(monkeypatch)
     there = score_mod._all_coverage(index, pairs, ScoreConfig(n_jobs=2))
     assert started, "no worker processes were started"
     assert there == here
@@ -319,13 +326,7 @@ def test_verbatim_copies_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(score_mod, "_direction_coverage", counting)
     got = score_mod._all_coverage(index, pairs, cfg)
-    want = [
-        (
-            reference_coverage(index.rows(i), index.rows(j), cfg),
-            reference_coverage(index.rows(j), index.rows(i), cfg),
-        )
-        for i, j in pairs.tolist()
-    ]
+    want = _reference_both_ways(index, pairs, cfg)
     assert got == want
     assert sizes and sizes[0] <= 12 * 12 < 2 * len(pairs)
     assert any(i % 12 == j % 12 for i, j in pairs.tolist())  # twins were paired
@@ -337,7 +338,7 @@ def test_quoted_shares_of_many_articles_equal_one_article_at_a_time() -> None:
     arts[3] = []
     arts[5] = ["", '"Quoted', 'still" not', "'single' and ``teletype''", "“curly” ‘x’"]
     arts[6] = ['He said "it runs', "over two sentences.", 'and ends here" now']
-    want = [q for a in arts for q in score_mod._quoted_shares(a)]
+    want = [q for a in arts for q in reference_quoted_shares(a)]
     got = score_mod._quoted_shares_many(arts)
     assert got.tolist() == want
     assert sum(0 < q < 1 for q in want) > 0 and any(q == 1.0 for q in want)
@@ -372,14 +373,7 @@ def test_sentence_index_built_in_workers_equals_one_built_here(
     rows = np.arange(len(arts))
     here = score_mod._SentenceIndex(arts, rows, n_jobs=1)
     monkeypatch.setattr(score_mod, "_INDEX_PARALLEL_MIN", 0)
-    started: list[int] = []
-    real_pool = parallel_mod.ProcessPoolExecutor
-
-    def pool(*args: object, **kwargs: object) -> object:
-        started.append(1)
-        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(parallel_mod, "ProcessPoolExecutor", pool)
+    started = _count_pools(monkeypatch)
     there = score_mod._SentenceIndex(arts, rows, n_jobs=2)
     assert started
     for name in ("matrix", "numbers", "bigrams"):

@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -170,17 +171,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         ev = evaluate_clusters(res.clusters, res.pairs, res.articles, truth, worst=args.worst)
         metrics = ev.metrics
     else:
-        metrics = evaluate_pairs(res.clusters, truth)
-        metrics.update(
-            {
-                "precision": metrics["pair_precision"],
-                "recall": metrics["pair_recall"],
-                "f1": metrics["pair_f1"],
-                "ari": float("nan"),
-                "n_articles": len(res.clusters),
-            }
-        )
-        ev = None
+        ev = evaluate_pairs(res.clusters, truth, res.pairs, res.articles, worst=args.worst)
+        metrics = ev.metrics
+        metrics["n_articles"] = len(res.clusters)
     if args.json:
         print(json.dumps(metrics, sort_keys=True, default=float))
         return 0
@@ -234,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsdedup: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (``newsdedup eval ... | head``)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:  # unexpected: one line, and the traceback with -v
         log.debug("unexpected failure", exc_info=True)
         print(

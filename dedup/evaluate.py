@@ -5,7 +5,6 @@ Pure functions over in-memory tables; the CLI reads the truth file and prints th
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +15,19 @@ from sklearn.metrics import adjusted_rand_score
 from dedup.errors import InputError
 from dedup.score import VERSION_RELATIONS
 
-_TRUE_WORDS = frozenset(
-    {"1", "true", "yes", "y", "duplicate", "dup", "same", "version", "positive"}
-)
+_TRUE_WORDS = frozenset({"true", "yes", "y", "duplicate", "dup", "same", "version", "positive"})
+
+
+def positive_labels(labels: pd.Series) -> np.ndarray:
+    """Which pair labels mean "same story": a number above 0 (``1``, or graded labels such as
+    ``2`` for a stronger match) or a yes-word (``true``, ``yes``, ``duplicate``, ``same``,
+    ...); ``0``, negative numbers and any other word mean different."""
+    text = labels.astype(str).str.strip().str.lower()
+    numbers = pd.to_numeric(text, errors="coerce")
+    positive: np.ndarray = ((numbers > 0) | (numbers.isna() & text.isin(_TRUE_WORDS))).to_numpy(
+        dtype=bool
+    )
+    return positive
 
 
 @dataclass
@@ -148,28 +157,94 @@ def evaluate_clusters(
     return Evaluation(metrics, describe(fm[:worst]), describe(misses[:worst]))
 
 
-def evaluate_pairs(clusters: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float | int]:
-    """Pair-level precision and recall against ``id1, id2, label`` truth: a pair is
-    predicted positive when both articles share a predicted cluster."""
+def _components(ids: list[str], edges: list[tuple[str, str]]) -> dict[str, str]:
+    """Each id's connected group under ``edges``, named by its smallest id."""
+    parent = {i: i for i in ids}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {i: find(i) for i in ids}
+
+
+def evaluate_pairs(
+    clusters: pd.DataFrame,
+    truth: pd.DataFrame,
+    pairs: pd.DataFrame | None = None,
+    articles: pd.DataFrame | None = None,
+    worst: int = 10,
+) -> Evaluation:
+    """Pair-level precision, recall and F1 against ``id1, id2, label`` truth (labels read by
+    :func:`positive_labels`): a pair is predicted positive when both articles share a
+    predicted cluster. ``ari`` compares the predicted clusters with the connected groups of
+    the positive pairs, over the articles the labelled pairs name. With ``pairs`` and
+    ``articles`` (the run's tables) the worst errors are listed: negative pairs put in one
+    cluster, positive pairs kept apart, with their scores when the pair was scored."""
     pmap = clusters.set_index("id")["cluster_id"].to_dict()
-    counts: Counter[str] = Counter()
-    for rec in truth.itertuples(index=False):
-        if rec.id1 not in pmap or rec.id2 not in pmap:
-            counts["missing"] += 1
-            continue
-        positive = str(rec.label).strip().lower() in _TRUE_WORDS
-        predicted = pmap[rec.id1] == pmap[rec.id2]
-        counts[("t" if predicted == positive else "f") + ("p" if predicted else "n")] += 1
-    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    present = truth["id1"].isin(pmap) & truth["id2"].isin(pmap)
+    table = truth[present.to_numpy()]
+    positive = positive_labels(table["label"])
+    id1 = table["id1"].astype(str).tolist()
+    id2 = table["id2"].astype(str).tolist()
+    predicted = np.array([pmap[a] == pmap[b] for a, b in zip(id1, id2, strict=True)], dtype=bool)
+    tp = int((predicted & positive).sum())
+    fp = int((predicted & ~positive).sum())
+    fn = int((~predicted & positive).sum())
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
+    named = sorted(set(id1) | set(id2))
+    groups = _components(named, [(a, b) for a, b, p in zip(id1, id2, positive, strict=True) if p])
+    ari = (
+        float(adjusted_rand_score([groups[i] for i in named], [str(pmap[i]) for i in named]))
+        if named
+        else 1.0
+    )
+    metrics: dict[str, Any] = {
         "pair_precision": precision,
         "pair_recall": recall,
         "pair_f1": f1,
-        "n_labelled_pairs": sum(counts[k] for k in ("tp", "fp", "tn", "fn")),
-        "n_labelled_pairs_missing": counts["missing"],
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "ari": ari,
+        "n_labelled_pairs": len(table),
+        "n_labelled_pairs_missing": int((~present).sum()),
         "n_pred_pairs": tp + fp,
         "n_true_pairs": tp + fn,
     }
+    if pairs is None or articles is None:
+        return Evaluation(metrics)
+    scored = {(r["id_a"], r["id_b"]): r for r in pairs.to_dict("records")}
+    text = articles.set_index("id")["body" if "body" in articles else "text"]
+
+    def rows(mask: np.ndarray) -> pd.DataFrame:
+        out = []
+        for k in np.flatnonzero(mask):
+            a, b = sorted((id1[k], id2[k]))
+            rec = scored.get((a, b), {"id_a": a, "id_b": b, "relation": "not scored"})
+            out.append(
+                {
+                    **rec,
+                    "text_a": _snippet(text.get(a, "")),
+                    "text_b": _snippet(text.get(b, "")),
+                }
+            )
+        out.sort(
+            key=lambda r: (
+                r["relation"] == "not scored",
+                -max(r.get("coverage_a_in_b", 0.0), r.get("coverage_b_in_a", 0.0)),
+                r["id_a"],
+                r["id_b"],
+            )
+        )
+        return pd.DataFrame(out[:worst])
+
+    return Evaluation(metrics, rows(predicted & ~positive), rows(~predicted & positive))

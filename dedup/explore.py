@@ -26,7 +26,7 @@ import pandas as pd
 
 from dedup.clean import clean_frame
 from dedup.config import Config
-from dedup.evaluate import _TRUE_WORDS, read_truth
+from dedup.evaluate import positive_labels, read_truth
 from dedup.ingest import read_articles
 from dedup.score import PAIR_COLUMNS, align_sentences
 
@@ -267,7 +267,7 @@ def truth_pairs(truth: pd.DataFrame) -> set[tuple[str, str]]:
             ids = sorted(grp["id"].astype(str))
             out.update(combinations(ids, 2))
     else:
-        pos = table[table["label"].str.strip().str.lower().isin(_TRUE_WORDS)]
+        pos = table[positive_labels(table["label"])]
         for x, y in zip(pos["id1"].astype(str), pos["id2"].astype(str), strict=True):
             out.add((min(x, y), max(x, y)))
     return out

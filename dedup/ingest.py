@@ -27,6 +27,32 @@ STANDARD_COLUMNS = ("id", "source", "published_at", "title", "text", "url")
 REJECT_COLUMNS = ("file", "row", "id", "reason")
 _FOLDER_SUFFIXES = (".txt", ".html", ".htm")
 
+#: Common other names of the standard columns, tried in this order (ignoring case) when a
+#: column keeps its default name and the input has no column of that name. Only names that
+#: mean one thing are listed (not ``story`` or ``domain``, which some corpora use for labels).
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("article_id", "doc_id", "docid", "newid", "guid", "uid"),
+    "text": ("body", "content", "article", "article_text", "full_text", "maintext"),
+    "title": ("headline", "heading"),
+    "source": ("publisher", "outlet", "publication", "site", "source_name", "feed"),
+    "published_at": (
+        "published",
+        "publish_date",
+        "published_date",
+        "pub_date",
+        "date_published",
+        "datetime",
+        "date",
+        "timestamp",
+        "time",
+        "created_at",
+        "scrape_time",
+        "crawl_time",
+    ),
+    "url": ("link", "uri", "href"),
+}
+_DEFAULTS = InputConfig()
+
 
 @dataclass
 class IngestResult:
@@ -152,6 +178,30 @@ def _folder_checksum(path: Path) -> str:
     return h.hexdigest()
 
 
+def _with_aliases(
+    mapping: dict[str, str], columns: list[str], cfg: InputConfig, path: Path
+) -> dict[str, str]:
+    """``mapping`` (input name -> standard name) with a well-known other name used for every
+    standard column that keeps its default name and is missing from ``columns``: first the
+    same name in other case (``Text``), then :data:`COLUMN_ALIASES` in order."""
+    present = {str(c).lower(): str(c) for c in reversed(columns) if str(c) != "__row__"}
+    out = dict(mapping)
+    taken = set(mapping) & set(map(str, columns))
+    for name in STANDARD_COLUMNS:
+        configured = getattr(cfg, f"{name}_col")
+        if configured != getattr(_DEFAULTS, f"{name}_col") or configured in columns:
+            continue
+        for alias in (name, *COLUMN_ALIASES[name]):
+            found = present.get(alias)
+            if found is not None and found not in taken:
+                del out[configured]
+                out[found] = name
+                taken.add(found)
+                log.warning("%s: reading column '%s' as %s", path, found, name)
+                break
+    return out
+
+
 def _load_one(path: Path, cfg: InputConfig) -> tuple[pd.DataFrame, list[dict[str, str]]]:
     """Read one input into the standard columns; raise InputError for a bad file."""
     if not path.exists():
@@ -188,7 +238,9 @@ def _load_one(path: Path, cfg: InputConfig) -> tuple[pd.DataFrame, list[dict[str
             raise InputError(f"{path}: cannot read the file (permission denied)") from None
         if "__row__" not in df.columns:
             df["__row__"] = range(2, len(df) + 2)  # CSV: line 1 is the header
-        for required_in, required in ((cfg.id_col, "id"), (cfg.text_col, "text")):
+        mapping = _with_aliases(mapping, list(df.columns), cfg, path)
+        inverse = {std: col for col, std in mapping.items()}
+        for required_in, required in ((inverse["id"], "id"), (inverse["text"], "text")):
             if required_in not in df.columns:
                 flag = f"--{required}-col"
                 cols = ", ".join(str(c) for c in df.columns if c != "__row__")

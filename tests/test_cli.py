@@ -115,7 +115,7 @@ def test_missing_input_exits_2_with_one_line(tmp_path: Path) -> None:
 
 def test_missing_text_column_exits_2(tmp_path: Path) -> None:
     p = tmp_path / "a.csv"
-    pd.DataFrame({"id": ["1"], "body": ["x"]}).to_csv(p, index=False)
+    pd.DataFrame({"id": ["1"], "words": ["x"]}).to_csv(p, index=False)
     proc = _run_cli("run", str(p), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2
     assert "no column 'text'" in proc.stderr

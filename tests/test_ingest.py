@@ -52,7 +52,7 @@ def test_duplicate_ids_error_mode(tmp_path: Path) -> None:
 
 def test_missing_text_column_names_file_and_column(tmp_path: Path) -> None:
     p = tmp_path / "a.csv"
-    pd.DataFrame({"id": ["1"], "body": ["x"]}).to_csv(p, index=False)
+    pd.DataFrame({"id": ["1"], "words": ["x"]}).to_csv(p, index=False)
     with pytest.raises(InputError, match=r"a\.csv: no column 'text'.*--text-col"):
         read_articles([p])
 
@@ -113,3 +113,46 @@ def test_unknown_suffix(tmp_path: Path) -> None:
     p.write_text("x")
     with pytest.raises(InputError, match="unknown input type"):
         read_articles([p])
+
+
+def test_common_column_names_are_recognised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    p = tmp_path / "wire.csv"
+    pd.DataFrame(
+        {
+            "NewID": ["7", "8"],
+            "Headline": ["Port strike ends", "Port strike ends early"],
+            "body": ["Dock workers returned on Monday.", "Dock workers went back Monday."],
+            "publisher": ["Harbour Times", "Coast Daily"],
+            "date": ["2026-03-02T09:00:00", "2026-03-02T11:30:00"],
+            "topics": ["labour", "labour"],
+        }
+    ).to_csv(p, index=False)
+    with caplog.at_level("WARNING", logger="dedup.ingest"):
+        arts = read_articles([p]).articles
+    assert arts["id"].tolist() == ["7", "8"]
+    assert arts["text"].tolist()[0] == "Dock workers returned on Monday."
+    assert arts["title"].tolist()[1] == "Port strike ends early"
+    assert arts["source"].tolist() == ["Harbour Times", "Coast Daily"]
+    assert arts["published_at"].tolist()[0] == "2026-03-02T09:00:00"
+    assert arts["topics"].tolist() == ["labour", "labour"]  # other columns carried through
+    assert "reading column 'body' as text" in caplog.text
+
+
+def test_aliases_never_override_names_given_or_present(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    pd.DataFrame(
+        {
+            "id": ["1"],
+            "text": ["the story"],
+            "body": ["other"],
+            "date": ["2026-01-01"],
+            "when": ["x"],
+        }
+    ).to_csv(p, index=False)
+    arts = read_articles([p], InputConfig(published_at_col="when")).articles
+    assert arts["text"].tolist() == ["the story"]  # the standard name wins over the alias
+    assert arts["body"].tolist() == ["other"]
+    assert arts["published_at"].tolist() == ["x"]  # the configured name wins
+    assert arts["date"].tolist() == ["2026-01-01"]

@@ -163,7 +163,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if not truth_path.exists():
         raise InputError(f"{truth_path}: no such truth file")
     kind, truth = read_truth(
-        pd.read_csv(truth_path, dtype=str, keep_default_na=False), str(truth_path)
+        pd.read_csv(
+            truth_path,
+            sep="\t" if ".tsv" in [x.lower() for x in truth_path.suffixes] else ",",
+            dtype=str,
+            keep_default_na=False,
+        ),
+        str(truth_path),
     )
     out = run_files(args.inputs, args.out, config, progress=_progress(args))
     res = out.result

@@ -94,9 +94,11 @@ def _has_surrogates(value: str) -> bool:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    tab = ".tsv" in [x.lower() for x in path.suffixes[-2:]]
     try:
         return pd.read_csv(
             path,
+            sep="\t" if tab else ",",
             dtype=str,
             keep_default_na=False,
             encoding="utf-8",
@@ -223,7 +225,7 @@ def _load_one(path: Path, cfg: InputConfig) -> tuple[pd.DataFrame, list[dict[str
             "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
         )
         try:
-            if suffix in (".csv", ".csv.gz", ".tsv"):
+            if suffix in (".csv", ".csv.gz", ".tsv", ".tsv.gz"):
                 df = _read_csv(path)
             elif suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
                 df, bad = _read_jsonl(path)

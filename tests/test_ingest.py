@@ -156,3 +156,12 @@ def test_aliases_never_override_names_given_or_present(tmp_path: Path) -> None:
     assert arts["body"].tolist() == ["other"]
     assert arts["published_at"].tolist() == ["x"]  # the configured name wins
     assert arts["date"].tolist() == ["2026-01-01"]
+
+
+def test_tab_separated_input(tmp_path: Path) -> None:
+    p = tmp_path / "a.tsv"
+    p.write_text("id\ttext\ttitle\n1\tA story, with commas, in it.\tOne, two\n", encoding="utf-8")
+    arts = read_articles([p]).articles
+    assert arts[["id", "text", "title"]].values.tolist() == [
+        ["1", "A story, with commas, in it.", "One, two"]
+    ]

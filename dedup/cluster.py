@@ -297,6 +297,27 @@ def attach_to_stories(
     return uf.labels()
 
 
+def attach_teasers(labels: np.ndarray, matches: Sequence[tuple[int, int, float]]) -> np.ndarray:
+    """Join each short text that is still alone to the cluster of the longer texts whose
+    ledes retell it (``matches``: ``(short, long, share)`` rows,
+    :func:`dedup.teaser.teaser_matches`) when they all are in one cluster. A sentence found
+    in the ledes of several stories is a template (an opening line that reports of one
+    kind share), not a teaser of one of them."""
+    sizes = np.bincount(labels, minlength=len(labels))
+    stories: dict[int, set[int]] = defaultdict(set)
+    first: dict[int, int] = {}
+    for r, p, _ in matches:
+        stories[r].add(int(labels[p]))
+        first.setdefault(r, p)
+    uf = UnionFind(len(labels))
+    for r, lab in enumerate(labels.tolist()):
+        uf.union(r, lab)
+    for r in sorted(stories):
+        if sizes[labels[r]] == 1 and len(stories[r]) == 1:
+            uf.union(r, first[r])
+    return uf.labels()
+
+
 def _may_source(times: np.ndarray, u: int, v: int, hours: float) -> bool:
     """Whether ``u`` was published at least ``hours`` before ``v`` (False when either
     time is unknown)."""

@@ -3,6 +3,8 @@
 Boilerplate is found from the shape of the batch, never from phrase lists:
 
 * a short line repeated inside one page (a "related headlines" block scraped twice);
+* a line that opens by restating earlier lines of its page and is mostly made of them (a
+  share box or "related" link repeating the headline and the standfirst with a link);
 * a run of short lines without closing punctuation (link and headline lists, navigation);
 * a line that recurs on many pages of one source around different stories (share bars,
   subscribe prompts, photo credits). Pages of one source that are versions of one story do
@@ -131,6 +133,41 @@ def _repeated_in_page(keys: Sequence[str], counts: Sequence[int], max_words: int
     return out
 
 
+RESTATED_MIN_WORDS = 5
+"""Words an earlier line needs for a later line that opens with it to count as restating it."""
+
+
+def _restated_lines(keys: Sequence[str], counts: Sequence[int]) -> set[int]:
+    """Lines that open with one or more earlier lines of the page (each of at least
+    :data:`RESTATED_MIN_WORDS` words, run on one after another) making up at least half of
+    their words: a share box or link block restating the headline and standfirst."""
+    by_head: dict[str, list[str]] = defaultdict(list)
+    out: set[int] = set()
+    for j, (key, n) in enumerate(zip(keys, counts, strict=True)):
+        words = key.split(" ")
+        head = " ".join(words[:RESTATED_MIN_WORDS])
+        if head in by_head and n > RESTATED_MIN_WORDS:
+            rest, covered = key, 0
+            while True:
+                h = " ".join(rest.split(" ", RESTATED_MIN_WORDS)[:RESTATED_MIN_WORDS])
+                done = next(
+                    (e for e in by_head.get(h, ()) if rest == e or rest.startswith(e + " ")),
+                    None,
+                )
+                if done is None:
+                    break
+                covered += done.count(" ") + 1
+                rest = rest[len(done) + 1 :]
+                if not rest:
+                    break
+            if 2 * covered >= n and covered < n:
+                out.add(j)
+                continue
+        if n >= RESTATED_MIN_WORDS:
+            by_head[head].append(key)
+    return out
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     if not a and not b:
         return 1.0
@@ -246,6 +283,7 @@ def _clean_batch(
     drop: list[set[int]] = []
     for page, ks, ns in parsed:
         d = _repeated_in_page(ks, ns, cfg.repeated_line_max_words)
+        d |= _restated_lines(ks, ns)
         d |= _list_runs(ns, page, cfg.list_min_lines, cfg.list_max_words)
         drop.append(d)
     by_source: dict[str, list[int]] = defaultdict(list)

@@ -236,7 +236,8 @@ def choose_canonical(
 
 
 StoryCoverage = Callable[
-    [Sequence[tuple[int, Sequence[int]]]], list[tuple[float, float, tuple[tuple[int, float], ...]]]
+    [Sequence[tuple[int, Sequence[int]]]],
+    list[tuple[float, float, tuple[tuple[int, float], ...], float]],
 ]
 
 
@@ -261,7 +262,8 @@ def attach_to_stories(
     ``coverage`` gives the share of it retold and reused in its possible sources taken
     together and the share each source retells (:func:`dedup.score.story_coverage`).
     It joins the cluster of the source that retells most of it when the reused share
-    reaches ``story_reuse`` or the retold share ``story_retell``, and with it every other
+    reaches ``story_reuse`` or the retold share ``story_retell``, and the share retold in
+    its sentences that are not mostly quoted speech ``story_narrative``, and with it every other
     source that retells at least ``story_part`` of it and is ``related`` to that first one
     (same topic: the takes or updates of one wire story it was stitched from). A later
     digest of two unrelated stories joins only the first."""
@@ -286,14 +288,37 @@ def attach_to_stories(
     uf = UnionFind(len(labels))
     for r, lab in enumerate(labels.tolist()):
         uf.union(r, lab)
-    for (v, _), (retold, reused, parts) in zip(queries, coverage(queries), strict=True):
+    for (v, _), (retold, reused, parts, told) in zip(queries, coverage(queries), strict=True):
         if not parts or (reused < cfg.story_reuse and retold < cfg.story_retell):
             continue
+        if told < cfg.story_narrative:
+            continue  # it shares quoted speech with its sources, not their telling
         top = parts[0][0]
         uf.union(v, top)
         for u, share in parts[1:]:
             if share >= cfg.story_part and related is not None and related(top, u):
                 uf.union(v, u)
+    return uf.labels()
+
+
+def attach_teasers(labels: np.ndarray, matches: Sequence[tuple[int, int, float]]) -> np.ndarray:
+    """Join each short text that is still alone to the cluster of the longer texts whose
+    ledes retell it (``matches``: ``(short, long, share)`` rows,
+    :func:`dedup.teaser.teaser_matches`) when they all are in one cluster. A sentence found
+    in the ledes of several stories is a template (an opening line that reports of one
+    kind share), not a teaser of one of them."""
+    sizes = np.bincount(labels, minlength=len(labels))
+    stories: dict[int, set[int]] = defaultdict(set)
+    first: dict[int, int] = {}
+    for r, p, _ in matches:
+        stories[r].add(int(labels[p]))
+        first.setdefault(r, p)
+    uf = UnionFind(len(labels))
+    for r, lab in enumerate(labels.tolist()):
+        uf.union(r, lab)
+    for r in sorted(stories):
+        if sizes[labels[r]] == 1 and len(stories[r]) == 1:
+            uf.union(r, first[r])
     return uf.labels()
 
 

@@ -58,6 +58,9 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("cluster", "story_retell"): (0.0, 1.0),
     ("cluster", "story_hours"): (0.0, None),
     ("cluster", "story_part"): (0.0, 1.0),
+    ("cluster", "story_narrative"): (0.0, 1.0),
+    ("cluster", "teaser_words"): (0, None),
+    ("cluster", "teaser_match"): (0.0, 1.0),
 }
 
 
@@ -167,16 +170,25 @@ class ClusterConfig:
     """Clustering guards: when two versions count as mutual, and when a page is a bundle;
     the story pass (``story_*``): a text published at least ``story_hours`` after some of its
     candidate partners joins the story of those possible sources when ``story_reuse`` of its
-    words are reused, or ``story_retell`` retold, in all of them taken together (with the
-    related sources that each retell ``story_part`` of it)."""
+    words are reused, or ``story_retell`` retold, in all of them taken together, and
+    ``story_narrative`` of its words are in sentences that are not mostly quoted speech and
+    are retold there (sharing only quotes is an independent report of the same event; it
+    joins with the related sources that each retell ``story_part`` of it). A text of at most
+    ``teaser_words`` words (0 = off) that is still alone joins the story of a longer text
+    published within the candidate window when one of its sentences has ``teaser_match``
+    of its rarity-weighted words in that text's lede (its first ``teaser_words`` words):
+    a teaser, snippet or share-page stub of the story."""
 
     mutual_coverage: float = 0.7
     bundle_overlap: float = 0.2
     source_hours: float = 0.0
-    story_reuse: float = 0.2
-    story_retell: float = 0.6
+    story_reuse: float = 0.25
+    story_retell: float = 0.7
     story_hours: float = 3.0
     story_part: float = 0.05
+    story_narrative: float = 0.3
+    teaser_words: int = 150
+    teaser_match: float = 0.8
 
 
 @dataclass(frozen=True)

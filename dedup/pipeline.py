@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from dedup.candidates import find_candidate_pairs
 from dedup.clean import clean_frame
 from dedup.cluster import (
+    attach_teasers,
     attach_to_stories,
     choose_canonical,
     cluster_rows,
@@ -37,6 +38,7 @@ from dedup.score import (
     score_pairs,
     story_coverage,
 )
+from dedup.teaser import teaser_matches
 from dedup.textnorm import tokenize
 
 log = logging.getLogger(__name__)
@@ -148,6 +150,27 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
             pairs, cand_counts = find_candidate_pairs(
                 fps.signatures, fps.tfidf, times, config.candidates, bar.update
             )
+        # Teasers: short texts whose sentence retells a longer text's lede; their pairs
+        # are scored like the others.
+        teasers = teaser_matches(
+            table["sentences"].tolist(),
+            tokens,
+            table["n_words"].to_numpy(),
+            times,
+            table["title"].tolist(),
+            config.cluster,
+            config.score,
+            config.candidates.window_days,
+        )
+        if teasers:
+            extra_pairs = np.sort(np.array([(r, p) for r, p, _ in teasers], dtype=np.int64), axis=1)
+            pairs = np.unique(np.concatenate([pairs, extra_pairs]), axis=0)
+            cand_counts = {
+                "lsh": cand_counts["lsh"],
+                "tfidf": cand_counts["tfidf"],
+                "teaser": len(teasers),
+                "total": len(pairs),
+            }
         counts["candidates"] = cand_counts
     inputs = ScoringInputs(
         ids=table["id"].tolist(),
@@ -179,6 +202,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
             times,
             lambda u, w: float(_row_dot(fps.tfidf, u, w)) >= config.score.related_cosine,
         )
+        labels = attach_teasers(labels, teasers)
         clusters, extra = _describe_clusters(table, labels, times, scored, inputs, config)
         counts["clusters"] = int(clusters["cluster_id"].nunique())
         counts["multi_article_clusters"] = int(

@@ -967,12 +967,14 @@ def story_coverage(
     queries: Sequence[tuple[int, Sequence[int]]],
     cfg: ScoreConfig,
     index: _SentenceIndex | None = None,
-) -> list[tuple[float, float, tuple[tuple[int, float], ...]]]:
+) -> list[tuple[float, float, tuple[tuple[int, float], ...], float]]:
     """For each query (article ``src``, its possible sources ``members``): the share of
     src's words retold and reused (the ``coverage`` and reused shares of
     :func:`_all_coverage`) in the members taken together, each sentence of src matched
     against the windows of every member, and the members that retell some of it, each with
-    the share of src's words it retells best, most first (ties: member order). A text cut
+    the share of src's words it retells best, most first (ties: member order), and the
+    share of src's words retold in sentences that are not mostly quoted speech (its
+    narrative: independent reports of one event share what was said, not how it is told). A text cut
     and stitched from several takes or versions of one wire story is judged against them
     all, not against each take alone. Left out: members that are other reports from one
     template (:func:`templated_apart`) or carry another title (both titled, word Jaccard
@@ -1003,12 +1005,12 @@ def story_coverage(
     every_member = sorted({m for _, members in queries for m in members})
     wins = index.windows(every_member)
     at = {m: k for k, m in enumerate(every_member)}
-    out: list[tuple[float, float, tuple[tuple[int, float], ...]]] = []
+    out: list[tuple[float, float, tuple[tuple[int, float], ...], float]] = []
     for src, targets in queries:
         a = index.rows(src)
         sizes = np.array([wins.size[at[t]] for t in targets], dtype=np.int64)
         if a.chars.shape[0] == 0 or not sizes.sum():
-            out.append((0.0, 0.0, ()))
+            out.append((0.0, 0.0, (), 0.0))
             continue
         starts = np.array([wins.start[at[t]] for t in targets], dtype=np.int64)
         w = _take(wins.rows, _ranges(starts, sizes))
@@ -1037,6 +1039,7 @@ def story_coverage(
                 min(float(a.weights @ retold) / total, 1.0),
                 min(float(a.weights @ credit) / total, 1.0),
                 parts,
+                min(float(a.weights @ (retold & (a.quoted < 0.5))) / total, 1.0),
             )
         )
     return out

@@ -122,12 +122,15 @@ def test_story_pass_judges_a_later_text_against_its_earlier_partners() -> None:
         min_words: int = 25,
         with_times: bool = True,
         related: bool = False,
+        narrative: float | None = None,
     ) -> list[int]:
+        told = found[0] if narrative is None else narrative  # default: nothing quoted
+
         def coverage(
             queries: Sequence[tuple[int, Sequence[int]]],
-        ) -> list[tuple[float, float, Parts]]:
+        ) -> list[tuple[float, float, Parts, float]]:
             asked.extend((v, list(m)) for v, m in queries)
-            return [found] * len(queries)
+            return [(*found, told)] * len(queries)
 
         out = attach_to_stories(
             labels,
@@ -152,6 +155,9 @@ def test_story_pass_judges_a_later_text_against_its_earlier_partners() -> None:
     assert attach((0.5, 0.1, ((1, 0.5),))) == [0, 1, 2, 3]  # below both bars
     retold = attach((0.7, 0.1, ((0, 0.7),)))
     assert retold[2] == retold[0]
+    # retold through quoted speech only: an independent report of the same event
+    assert attach((0.7, 0.1, ((0, 0.7),)), narrative=0.2) == [0, 1, 2, 3]
+    assert attach((0.3, 0.25, ((1, 0.3),)), narrative=0.1) == [0, 1, 2, 3]
     assert attach((1.0, 1.0, ((0, 1.0),)), min_words=400) == [0, 1, 2, 3]
     asked.clear()
     assert attach((1.0, 1.0, ((0, 1.0),)), with_times=False) == [0, 1, 2, 3]

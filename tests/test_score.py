@@ -225,7 +225,24 @@ def test_story_coverage_unites_the_sources() -> None:
     assert [m for m, _ in one[2]] == [0] and [m for m, _ in two[2]] == [1]
     assert {m for m, _ in both[2]} == {0, 1}  # each take retells its part
     assert sum(share for _, share in both[2]) <= 1.0
-    assert none == (0.0, 0.0, ())
+    assert none == (0.0, 0.0, (), 0.0)
+
+
+def test_story_coverage_tells_narrative_from_shared_quotes() -> None:
+    w = WIRE.split("\n")
+    quote = w[2]  # the union leader's words, in quotation marks
+    own = "\n".join(
+        [
+            "Lorries queued for miles outside Portvale as the harbour gates stayed shut.",
+            quote,
+            "Shop owners near the quay said trade had slowed to a trickle by noon.",
+        ]
+    )
+    told = "\n".join([w[0], w[1], OTHER])
+    inputs = _inputs([WIRE, own, told])
+    quoted, narrative = story_coverage(inputs, [(1, [0]), (2, [0])], CFG)
+    assert quoted[0] > 0 and quoted[3] == 0.0  # it retells the wire only through a quote
+    assert narrative[3] == narrative[0] > 0  # no quotes: all it retells is narrative
 
 
 def test_story_coverage_leaves_out_reports_with_other_figures() -> None:
@@ -234,7 +251,7 @@ def test_story_coverage_leaves_out_reports_with_other_figures() -> None:
     inputs = _inputs([a, b, a])
     assert templated_apart(inputs, 0, 1, CFG)
     assert not templated_apart(inputs, 0, 2, CFG)
-    assert story_coverage(inputs, [(0, [1])], CFG) == [(0.0, 0.0, ())]
+    assert story_coverage(inputs, [(0, [1])], CFG) == [(0.0, 0.0, (), 0.0)]
     assert story_coverage(inputs, [(0, [2])], CFG)[0][1] == 1.0
 
 
@@ -247,8 +264,8 @@ def test_story_coverage_needs_the_texts_figures_and_a_like_title() -> None:
     inputs = _inputs([WIRE, stitched, own_figures], ["Port strike", "", ""])
     (ok, own) = story_coverage(inputs, [(1, [0]), (2, [0])], CFG)
     assert ok[1] > 0 and ok[2]
-    assert own == (0.0, 0.0, ())  # its figures are not in the source: another report
+    assert own == (0.0, 0.0, (), 0.0)  # its figures are not in the source: another report
     titled = _inputs([WIRE, stitched, stitched], ["Port strike", "Port strike spreads", "Concert"])
     like, unlike = story_coverage(titled, [(1, [0]), (2, [0])], CFG)
     assert like[1] > 0
-    assert unlike == (0.0, 0.0, ())  # both titled, different titles
+    assert unlike == (0.0, 0.0, (), 0.0)  # both titled, different titles

@@ -182,8 +182,8 @@ class ClusterConfig:
     mutual_coverage: float = 0.7
     bundle_overlap: float = 0.2
     source_hours: float = 0.0
-    story_reuse: float = 0.25
-    story_retell: float = 0.7
+    story_reuse: float = 0.2
+    story_retell: float = 0.6
     story_hours: float = 3.0
     story_part: float = 0.05
     story_narrative: float = 0.3

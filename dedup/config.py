@@ -48,6 +48,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "short_title_jaccard"): (0.0, 1.0),
     ("score", "figure_min"): (1, None),
     ("score", "figure_agreement"): (0.0, 1.0),
+    ("score", "title_names_missing"): (0.0, 1.0),
     ("score", "n_jobs"): (0, 64),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
@@ -158,6 +159,10 @@ class ScoreConfig:
     short_title_jaccard: float = 0.5
     figure_min: int = 3
     figure_agreement: float = 0.5
+    title_names_missing: float = 0.5
+    """Two titled texts name different subjects when, on each side, this share (by weight)
+    of the title's names occurs nowhere in the other text: below a near copy they are
+    then only related."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +65,9 @@ class ScoringInputs:
     shingle_size: int
     times: np.ndarray | None = None
     """Publication times (seconds since the epoch, NaN when unknown), or None."""
+    title_names: TitleNames | None = None
+    """The names in each title (:func:`title_names`); worked out from the batch on first
+    use when None."""
 
 
 @dataclass
@@ -128,6 +133,74 @@ def figures_disagree(a: frozenset[str], b: frozenset[str], cfg: ScoreConfig) -> 
     (earnings, prices, results) share their wording, not their figures."""
     small = min(len(a), len(b))
     return small >= cfg.figure_min and len(a & b) < cfg.figure_agreement * small
+
+
+@dataclass(frozen=True)
+class TitleNames:
+    """Per article, the names in its title; and the weight of each name."""
+
+    names: list[frozenset[str]]
+    weight: dict[str, float]
+
+
+_CAP_RE = re.compile(r"\b[A-Z]\w*")
+_LOWER_RE = re.compile(r"\b[a-z]\w*")
+
+
+def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> TitleNames:
+    """The names in each title: its words of three letters or more that the batch's texts
+    write capitalised more often than in lower case (company, person, place names; titles
+    are often all capitals, so the case of the texts decides). A name
+    weighs ``log(n / df)``, df the number of the n texts that write it capitalised: a name
+    every text has ("Inc") says little, a rare one (one company) much."""
+    words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
+    vocab: set[str] = set().union(*words) if words else set()
+    cap: Counter[str] = Counter()
+    low: Counter[str] = Counter()
+    df: Counter[str] = Counter()
+    for sents in sentences:
+        caps = [w.lower() for s in sents for w in _CAP_RE.findall(s)]
+        caps = [w for w in caps if w in vocab]
+        cap.update(caps)
+        df.update(set(caps))
+        low.update(w for s in sents for w in _LOWER_RE.findall(s) if w in vocab)
+    n = max(len(sentences), 1)
+    weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w]}
+    return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
+
+
+def _title_names_of(inputs: ScoringInputs) -> TitleNames:
+    if inputs.title_names is None:
+        inputs.title_names = title_names(inputs.titles, inputs.sentences)
+    return inputs.title_names
+
+
+def _name_found(name: str, words: set[str]) -> bool:
+    """The name, or a word it starts or that starts it (four letters or more: "Iran",
+    "Iranian"), is among ``words``."""
+    if name in words:
+        return True
+    return any(len(w) >= 4 and (w.startswith(name) or name.startswith(w)) for w in words)
+
+
+def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
+    """Whether the titles of rows i and j name different subjects: on each side at least
+    ``title_names_missing`` of the title's names (by weight, :func:`title_names`) occur
+    nowhere in the other text (title or body). One template filled in for two companies
+    (two dividend notices, offerings, price changes) shares its wording, not its names; a
+    re-headlined re-send or a rewrite names the same subject."""
+    tn = _title_names_of(inputs)
+    if not tn.names[i] or not tn.names[j]:
+        return False
+
+    def missing(names: frozenset[str], other: int) -> float:
+        words = set(inputs.tokens[other]) | set(tokenize(inputs.titles[other]))
+        total = sum(tn.weight[x] for x in names)
+        gone = sum(tn.weight[x] for x in names if not _name_found(x, words))
+        return gone / total if total > 0 else 0.0
+
+    bar = cfg.title_names_missing
+    return missing(tn.names[i], j) >= bar and missing(tn.names[j], i) >= bar
 
 
 def _title_jaccard(a: str, b: str) -> float:
@@ -1114,16 +1187,19 @@ def _figures_found(
 
 def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
     """Whether rows i and j are two reports from one template rather than versions: short
-    bodies under different titles, or different figures (the checks of
-    :func:`pair_relation` that cap a pair below a near copy at ``related``)."""
+    bodies under different titles, different figures, or titles naming different subjects
+    (the checks of :func:`pair_relation` that cap a pair below a near copy at
+    ``related``)."""
     short = (
         min(len(inputs.tokens[i]), len(inputs.tokens[j])) < cfg.short_body_words
         and bool(inputs.titles[i].strip())
         and bool(inputs.titles[j].strip())
         and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
     )
-    return short or figures_disagree(
-        figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg
+    return (
+        short
+        or figures_disagree(figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg)
+        or title_names_apart(inputs, i, j, cfg)
     )
 
 
@@ -1180,7 +1256,8 @@ def pair_relation(
 ) -> str:
     """The relation of rows ``i`` and ``j`` from their scores (``row``, with the reused
     coverage each way) and their article facts: :func:`decide_relation` with the
-    short-template, figures and time-order checks worked out."""
+    short-template, figures and time-order checks worked out; a partial copy or rewrite
+    whose titles name different subjects (:func:`title_names_apart`) is only related."""
     min_words = min(facts.nwords[i], facts.nwords[j])
     short = (
         min_words < cfg.short_body_words
@@ -1188,7 +1265,7 @@ def pair_relation(
         and bool(inputs.titles[j].strip())
         and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
     )
-    return decide_relation(
+    rel = decide_relation(
         row,
         facts.digests[i] == facts.digests[j] and facts.nwords[i] > 0,
         short,
@@ -1197,6 +1274,9 @@ def pair_relation(
         figures_disagree(facts.figures[i], facts.figures[j], cfg),
         _later(inputs.times, i, j, cfg.rewrite_order_hours),
     )
+    if rel in ("partial_copy", "rewrite") and title_names_apart(inputs, i, j, cfg):
+        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
+    return rel
 
 
 def score_pairs(

@@ -160,9 +160,9 @@ class ScoreConfig:
     figure_min: int = 3
     figure_agreement: float = 0.5
     title_names_missing: float = 0.5
-    """Two titled texts name different subjects when, on each side, this share (by weight)
-    of the title's names occurs nowhere in the other text: below a near copy they are
-    then only related."""
+    """Two titled texts name different subjects when each title that has names has this
+    share of them (by weight) nowhere in the other text: below a near copy they are then
+    only related."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 

@@ -184,14 +184,19 @@ def _name_found(name: str, words: set[str]) -> bool:
 
 
 def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
-    """Whether the titles of rows i and j name different subjects: on each side at least
-    ``title_names_missing`` of the title's names (by weight, :func:`title_names`) occur
-    nowhere in the other text (title or body). One template filled in for two companies
+    """Whether the titles of rows i and j name different subjects: both have a title, one
+    at least names someone, and each title that has names has at least
+    ``title_names_missing`` of them (by weight, :func:`title_names`) nowhere in the other
+    text (title or body). One template filled in for two companies
     (two dividend notices, offerings, price changes) shares its wording, not its names; a
     re-headlined re-send or a rewrite names the same subject."""
-    tn = _title_names_of(inputs)
-    if not tn.names[i] or not tn.names[j]:
+    if not inputs.titles[i].strip() or not inputs.titles[j].strip():
         return False
+    tn = _title_names_of(inputs)
+    if not tn.names[i] and not tn.names[j]:
+        return False
+
+    sides = ((tn.names[i], j), (tn.names[j], i))
 
     def missing(names: frozenset[str], other: int) -> float:
         words = set(inputs.tokens[other]) | set(tokenize(inputs.titles[other]))
@@ -200,7 +205,7 @@ def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -
         return gone / total if total > 0 else 0.0
 
     bar = cfg.title_names_missing
-    return missing(tn.names[i], j) >= bar and missing(tn.names[j], i) >= bar
+    return all(missing(names, other) >= bar for names, other in sides if names)
 
 
 def _title_jaccard(a: str, b: str) -> float:

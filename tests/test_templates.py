@@ -135,3 +135,10 @@ def test_templated_reports_stay_apart_and_resends_stay_together() -> None:
     assert lab["div-bram"] != lab["div-oster"]  # another company's notice
     assert lab["earn-kelby"] != lab["earn-kelby-2"]  # other figures
     assert lab["mm-mon"] != lab["mm-tue"]  # another day's figures
+
+
+def test_one_title_without_names_is_judged_by_the_other() -> None:
+    plain_title = "QUARTERLY DIVIDEND DECLARED"  # no names: nothing to compare on this side
+    inputs = _inputs([BRAMWELL, OSTERLY, BRAMWELL], [plain_title, OSTERLY_TITLE, plain_title])
+    assert title_names_apart(inputs, 0, 1, CFG)  # Osterly occurs nowhere in the other
+    assert not title_names_apart(inputs, 0, 2, CFG)  # neither title names anyone

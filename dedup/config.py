@@ -49,6 +49,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "figure_min"): (1, None),
     ("score", "figure_agreement"): (0.0, 1.0),
     ("score", "title_names_missing"): (0.0, 1.0),
+    ("score", "title_figure_min"): (1, None),
     ("score", "n_jobs"): (0, 64),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
@@ -163,6 +164,10 @@ class ScoreConfig:
     """Two titled texts name different subjects when each title that has names has this
     share of them (by weight) nowhere in the other text: below a near copy they are then
     only related."""
+    title_figure_min: int = 1
+    """Figures each text needs for the figures check when both have titles and the titles
+    differ (word Jaccard below ``short_title_jaccard``): a re-headlined re-send keeps its
+    figures."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 

@@ -127,12 +127,31 @@ def figures(sentences: Sequence[str]) -> frozenset[str]:
     return frozenset(m for s in sentences for m in re.findall(_NUMBER_RE, s))
 
 
-def figures_disagree(a: frozenset[str], b: frozenset[str], cfg: ScoreConfig) -> bool:
-    """True when both articles carry at least ``figure_min`` figures and less than
-    ``figure_agreement`` of the smaller set is found in the other: templated reports
-    (earnings, prices, results) share their wording, not their figures."""
+def figures_disagree(
+    a: frozenset[str], b: frozenset[str], cfg: ScoreConfig, at_least: int | None = None
+) -> bool:
+    """True when both articles carry at least ``figure_min`` figures (``at_least`` when
+    given) and less than ``figure_agreement`` of the smaller set is found in the other:
+    templated reports (earnings, prices, results) share their wording, not their
+    figures."""
     small = min(len(a), len(b))
-    return small >= cfg.figure_min and len(a & b) < cfg.figure_agreement * small
+    least = cfg.figure_min if at_least is None else at_least
+    return small >= least and len(a & b) < cfg.figure_agreement * small
+
+
+def _other_figures(
+    inputs: ScoringInputs, i: int, j: int, a: frozenset[str], b: frozenset[str], cfg: ScoreConfig
+) -> bool:
+    """Rows i and j (figures ``a`` and ``b``) report different figures: by
+    :func:`figures_disagree`, from ``title_figure_min`` figures when their titles differ
+    (:func:`_titles_apart`)."""
+    if figures_disagree(a, b, cfg):
+        return True
+    return (
+        cfg.title_figure_min < cfg.figure_min
+        and _titles_apart(inputs, i, j, cfg)
+        and figures_disagree(a, b, cfg, cfg.title_figure_min)
+    )
 
 
 @dataclass(frozen=True)
@@ -144,13 +163,16 @@ class TitleNames:
 
 
 _CAP_RE = re.compile(r"\b[A-Z]\w*")
+# a capitalised word inside a sentence: after a space that does not follow a full stop
+_INNER_CAP_RE = re.compile(r"(?<=[^.!?] )[A-Z]\w*")
 _LOWER_RE = re.compile(r"\b[a-z]\w*")
 
 
 def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> TitleNames:
     """The names in each title: its words of three letters or more that the batch's texts
-    write capitalised more often than in lower case (company, person, place names; titles
-    are often all capitals, so the case of the texts decides). A name
+    write capitalised more often than in lower case, and capitalised inside a sentence at
+    least once (company, person, place names, not just words that often open a sentence;
+    titles are often all capitals, so the case of the texts decides). A name
     weighs ``log(n / df)``, df the number of the n texts that write it capitalised: a name
     every text has ("Inc") says little, a rare one (one company) much."""
     words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
@@ -158,14 +180,17 @@ def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> Ti
     cap: Counter[str] = Counter()
     low: Counter[str] = Counter()
     df: Counter[str] = Counter()
+    inner: Counter[str] = Counter()
     for sents in sentences:
         caps = [w.lower() for s in sents for w in _CAP_RE.findall(s)]
         caps = [w for w in caps if w in vocab]
         cap.update(caps)
         df.update(set(caps))
+        inner.update(w for s in sents for w in _INNER_CAP_RE.findall(s) if w.lower() in vocab)
         low.update(w for s in sents for w in _LOWER_RE.findall(s) if w in vocab)
     n = max(len(sentences), 1)
-    weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w]}
+    inner_low = {w.lower() for w in inner}
+    weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}
     return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
 
 
@@ -1203,7 +1228,9 @@ def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> 
     )
     return (
         short
-        or figures_disagree(figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg)
+        or _other_figures(
+            inputs, i, j, figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg
+        )
         or title_names_apart(inputs, i, j, cfg)
     )
 
@@ -1276,7 +1303,7 @@ def pair_relation(
         short,
         cfg,
         min_words,
-        figures_disagree(facts.figures[i], facts.figures[j], cfg),
+        _other_figures(inputs, i, j, facts.figures[i], facts.figures[j], cfg),
         _later(inputs.times, i, j, cfg.rewrite_order_hours),
     )
     if rel in ("partial_copy", "rewrite") and title_names_apart(inputs, i, j, cfg):

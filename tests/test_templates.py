@@ -20,7 +20,7 @@ def _dividend(company: str, short: str) -> str:
         f"{short} said the dividend is unchanged from the previous quarter and reflects "
         "the steady cash flow of its operations during the year. "
         f"{short} has paid a dividend every quarter for more than ten years, "
-        "the company said in a statement."
+        f"a spokesman for {short} said in a statement."
     )
 
 
@@ -78,6 +78,16 @@ def test_title_names_are_the_words_texts_write_capitalised() -> None:
     assert tn.names[2] == frozenset()
 
 
+def test_words_that_only_open_sentences_are_not_names() -> None:
+    texts = [
+        ["Harvest yields rose in the north. Harvest prices fell."],
+        ["Harvest festivals drew large crowds in Tarnby this week."],
+    ]
+    tn = title_names(["HARVEST YIELDS RISE", "TARNBY HARVEST FESTIVAL"], texts)
+    assert tn.names[0] == frozenset()  # "Harvest" is capitalised only as a first word
+    assert tn.names[1] == frozenset({"tarnby"})
+
+
 def test_dividend_notices_of_two_companies_are_only_related() -> None:
     titled = _inputs([BRAMWELL, OSTERLY], [BRAMWELL_TITLE, OSTERLY_TITLE])
     assert title_names_apart(titled, 0, 1, CFG)
@@ -91,10 +101,31 @@ def test_dividend_notices_of_two_companies_are_only_related() -> None:
 
 
 def test_reheadlined_resend_names_the_same_subject() -> None:
-    resend_title = "BRAMWELL <BRWF> KEEPS DIVIDEND AT 20 CTS"
+    resend_title = "BRAMWELL <BRWF> KEEPS DIVIDEND UNCHANGED"
     inputs = _inputs([BRAMWELL, BRAMWELL, OSTERLY], [BRAMWELL_TITLE, resend_title, OSTERLY_TITLE])
     assert not title_names_apart(inputs, 0, 1, CFG)
     assert title_names_apart(inputs, 1, 2, CFG)
+
+
+def test_other_figures_under_other_headlines_are_other_reports() -> None:
+    rest = (
+        "Rates were steady in quiet trade and dealers expected little change before the "
+        "weekend. The bank said it would review conditions again in the afternoon session "
+        "as it usually does."
+    )
+    a = f"Dealers said the central bank added 350 mln crowns to the market. {rest}"
+    b = f"Dealers said the central bank added 37 mln crowns to the market. {rest}"
+    other_titles = ["CENTRAL BANK ADDS FUNDS", "MONEY MARKET GIVEN HELP"]
+    row = score_pairs(
+        np.array([[0, 1]]), _inputs([a, b], other_titles), CFG, keep_unrelated=True
+    ).table.iloc[0]
+    assert row["relation"] in ("related", "unrelated")
+    # one figure each is too few to tell without titles, or under one headline
+    for titles in (None, ["CENTRAL BANK ADDS FUNDS"] * 2):
+        row = score_pairs(
+            np.array([[0, 1]]), _inputs([a, b], titles), CFG, keep_unrelated=True
+        ).table.iloc[0]
+        assert row["relation"] in ("near_copy", "partial_copy", "rewrite")
 
 
 def test_templated_reports_stay_apart_and_resends_stay_together() -> None:

@@ -50,6 +50,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "figure_agreement"): (0.0, 1.0),
     ("score", "title_names_missing"): (0.0, 1.0),
     ("score", "title_figure_min"): (1, None),
+    ("score", "version_days"): (0.0, None),
     ("score", "n_jobs"): (0, 64),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
@@ -168,6 +169,9 @@ class ScoreConfig:
     """Figures each text needs for the figures check when both have titles and the titles
     differ (word Jaccard below ``short_title_jaccard``): a re-headlined re-send keeps its
     figures."""
+    version_days: float = 4.0
+    """A partial copy or rewrite is published within this many days of the other text;
+    texts further apart are only related (0: no limit)."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 

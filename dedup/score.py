@@ -123,8 +123,9 @@ def body_digest(tokens: Sequence[str]) -> str:
 
 
 def figures(sentences: Sequence[str]) -> frozenset[str]:
-    """The distinct figures of an article ("4,200", "1.5"; "19-20" gives "19" and "20")."""
-    return frozenset(m for s in sentences for m in re.findall(_NUMBER_RE, s))
+    """The distinct figures of an article ("4,200", "1.5", "7-3/4" as one; "19-20" gives
+    "19" and "20")."""
+    return frozenset(m for s in sentences for m in _FIGURE_RE.findall(s))
 
 
 def figures_disagree(
@@ -632,6 +633,9 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
 
 
 _NUMBER_RE = r"(?u)\d+(?:[.,:/]\d+)*"
+_FIGURE_RE = re.compile(_NUMBER_RE + r"(?:-\d+/\d+)?")
+"""A figure, a whole number and its fraction ("6-1/8", a rate) taken as one: rates of
+different days share their whole number, not their fraction."""
 
 
 def _number_matrix(sentences: list[str]) -> sp.csr_matrix:
@@ -1217,9 +1221,9 @@ def _figures_found(
 
 def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
     """Whether rows i and j are two reports from one template rather than versions: short
-    bodies under different titles, different figures, or titles naming different subjects
-    (the checks of :func:`pair_relation` that cap a pair below a near copy at
-    ``related``)."""
+    bodies under different titles, different figures, titles naming different subjects,
+    or published more than ``version_days`` apart (the checks of :func:`pair_relation`
+    that cap a pair below a near copy at ``related``)."""
     short = (
         min(len(inputs.tokens[i]), len(inputs.tokens[j])) < cfg.short_body_words
         and bool(inputs.titles[i].strip())
@@ -1232,6 +1236,7 @@ def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> 
             inputs, i, j, figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg
         )
         or title_names_apart(inputs, i, j, cfg)
+        or _days_apart(inputs.times, i, j, cfg.version_days)
     )
 
 
@@ -1289,7 +1294,8 @@ def pair_relation(
     """The relation of rows ``i`` and ``j`` from their scores (``row``, with the reused
     coverage each way) and their article facts: :func:`decide_relation` with the
     short-template, figures and time-order checks worked out; a partial copy or rewrite
-    whose titles name different subjects (:func:`title_names_apart`) is only related."""
+    whose titles name different subjects (:func:`title_names_apart`), or published more
+    than ``version_days`` after the other text, is only related."""
     min_words = min(facts.nwords[i], facts.nwords[j])
     short = (
         min_words < cfg.short_body_words
@@ -1306,9 +1312,20 @@ def pair_relation(
         _other_figures(inputs, i, j, facts.figures[i], facts.figures[j], cfg),
         _later(inputs.times, i, j, cfg.rewrite_order_hours),
     )
-    if rel in ("partial_copy", "rewrite") and title_names_apart(inputs, i, j, cfg):
+    if rel in ("partial_copy", "rewrite") and (
+        title_names_apart(inputs, i, j, cfg) or _days_apart(inputs.times, i, j, cfg.version_days)
+    ):
         return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
     return rel
+
+
+def _days_apart(times: np.ndarray | None, i: int, j: int, days: float) -> bool:
+    """Rows i and j were published more than ``days`` apart (False when a time is unknown
+    or ``days`` is 0)."""
+    if times is None or not days:
+        return False
+    gap = float(times[i] - times[j])
+    return not np.isnan(gap) and abs(gap) > days * 86400.0
 
 
 def score_pairs(

@@ -7,7 +7,7 @@ import pandas as pd
 
 from dedup.config import Config, ScoreConfig
 from dedup.pipeline import RunResult, run_pipeline
-from dedup.score import score_pairs, title_names, title_names_apart
+from dedup.score import figures, score_pairs, title_names, title_names_apart
 from tests.test_score import _inputs
 
 CFG = ScoreConfig()
@@ -173,3 +173,29 @@ def test_one_title_without_names_is_judged_by_the_other() -> None:
     inputs = _inputs([BRAMWELL, OSTERLY, BRAMWELL], [plain_title, OSTERLY_TITLE, plain_title])
     assert title_names_apart(inputs, 0, 1, CFG)  # Osterly occurs nowhere in the other
     assert not title_names_apart(inputs, 0, 2, CFG)  # neither title names anyone
+
+
+def test_a_rate_and_its_fraction_are_one_figure() -> None:
+    found = figures(["Prime rate raised to 7-3/4 pct from 7-1/2, effective March 19-20."])
+    assert {"7-3/4", "7-1/2", "19", "20"} == found
+
+
+def test_versions_are_published_within_version_days() -> None:
+    monday = _money_market("Monday", ("350", "412", "600"))
+    resend = (
+        f"{monday} Money market dealers added that the central bank would probably offer "
+        "further help later in the week if the shortage persisted, and that overnight "
+        "rates had eased from their early highs as the assistance came through."
+    )
+    day = 86400.0
+    for gap_days, versions in ((1.0, True), (5.0, False)):
+        inputs = _inputs([monday, resend])
+        inputs.times = np.array([0.0, gap_days * day])
+        row = score_pairs(np.array([[0, 1]]), inputs, CFG, keep_unrelated=True).table.iloc[0]
+        assert (row["relation"] in ("partial_copy", "rewrite")) == versions
+        assert row["relation"] != "exact"
+    # an exact copy stays one whatever the gap
+    inputs = _inputs([monday, monday])
+    inputs.times = np.array([0.0, 5.0 * day])
+    row = score_pairs(np.array([[0, 1]]), inputs, CFG, keep_unrelated=True).table.iloc[0]
+    assert row["relation"] == "exact"

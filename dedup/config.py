@@ -48,6 +48,9 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "short_title_jaccard"): (0.0, 1.0),
     ("score", "figure_min"): (1, None),
     ("score", "figure_agreement"): (0.0, 1.0),
+    ("score", "title_names_missing"): (0.0, 1.0),
+    ("score", "title_figure_min"): (1, None),
+    ("score", "version_days"): (0.0, None),
     ("score", "n_jobs"): (0, 64),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
@@ -161,6 +164,17 @@ class ScoreConfig:
     short_title_jaccard: float = 0.5
     figure_min: int = 3
     figure_agreement: float = 0.5
+    title_names_missing: float = 0.5
+    """Two titled texts name different subjects when each title that has names has this
+    share of them (by weight) nowhere in the other text: below a near copy they are then
+    only related."""
+    title_figure_min: int = 1
+    """Figures each text needs for the figures check when both have titles and the titles
+    differ (word Jaccard below ``short_title_jaccard``): a re-headlined re-send keeps its
+    figures."""
+    version_days: float = 4.0
+    """A partial copy or rewrite is published within this many days of the other text;
+    texts further apart are only related (0: no limit)."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +65,9 @@ class ScoringInputs:
     shingle_size: int
     times: np.ndarray | None = None
     """Publication times (seconds since the epoch, NaN when unknown), or None."""
+    title_names: TitleNames | None = None
+    """The names in each title (:func:`title_names`); worked out from the batch on first
+    use when None."""
 
 
 @dataclass
@@ -118,16 +123,115 @@ def body_digest(tokens: Sequence[str]) -> str:
 
 
 def figures(sentences: Sequence[str]) -> frozenset[str]:
-    """The distinct figures of an article ("4,200", "1.5"; "19-20" gives "19" and "20")."""
-    return frozenset(m for s in sentences for m in re.findall(_NUMBER_RE, s))
+    """The distinct figures of an article ("4,200", "1.5", "7-3/4" as one; "19-20" gives
+    "19" and "20")."""
+    return frozenset(m for s in sentences for m in _FIGURE_RE.findall(s))
 
 
-def figures_disagree(a: frozenset[str], b: frozenset[str], cfg: ScoreConfig) -> bool:
-    """True when both articles carry at least ``figure_min`` figures and less than
-    ``figure_agreement`` of the smaller set is found in the other: templated reports
-    (earnings, prices, results) share their wording, not their figures."""
+def figures_disagree(
+    a: frozenset[str], b: frozenset[str], cfg: ScoreConfig, at_least: int | None = None
+) -> bool:
+    """True when both articles carry at least ``figure_min`` figures (``at_least`` when
+    given) and less than ``figure_agreement`` of the smaller set is found in the other:
+    templated reports (earnings, prices, results) share their wording, not their
+    figures."""
     small = min(len(a), len(b))
-    return small >= cfg.figure_min and len(a & b) < cfg.figure_agreement * small
+    least = cfg.figure_min if at_least is None else at_least
+    return small >= least and len(a & b) < cfg.figure_agreement * small
+
+
+def _other_figures(
+    inputs: ScoringInputs, i: int, j: int, a: frozenset[str], b: frozenset[str], cfg: ScoreConfig
+) -> bool:
+    """Rows i and j (figures ``a`` and ``b``) report different figures: by
+    :func:`figures_disagree`, from ``title_figure_min`` figures when their titles differ
+    (:func:`_titles_apart`)."""
+    if figures_disagree(a, b, cfg):
+        return True
+    return (
+        cfg.title_figure_min < cfg.figure_min
+        and _titles_apart(inputs, i, j, cfg)
+        and figures_disagree(a, b, cfg, cfg.title_figure_min)
+    )
+
+
+@dataclass(frozen=True)
+class TitleNames:
+    """Per article, the names in its title; and the weight of each name."""
+
+    names: list[frozenset[str]]
+    weight: dict[str, float]
+
+
+_CAP_RE = re.compile(r"\b[A-Z]\w*")
+# a capitalised word inside a sentence: after a space that does not follow a full stop
+_INNER_CAP_RE = re.compile(r"(?<=[^.!?] )[A-Z]\w*")
+_LOWER_RE = re.compile(r"\b[a-z]\w*")
+
+
+def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> TitleNames:
+    """The names in each title: its words of three letters or more that the batch's texts
+    write capitalised more often than in lower case, and capitalised inside a sentence at
+    least once (company, person, place names, not just words that often open a sentence;
+    titles are often all capitals, so the case of the texts decides). A name
+    weighs ``log(n / df)``, df the number of the n texts that write it capitalised: a name
+    every text has ("Inc") says little, a rare one (one company) much."""
+    words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
+    vocab: set[str] = set().union(*words) if words else set()
+    cap: Counter[str] = Counter()
+    low: Counter[str] = Counter()
+    df: Counter[str] = Counter()
+    inner: Counter[str] = Counter()
+    for sents in sentences:
+        caps = [w.lower() for s in sents for w in _CAP_RE.findall(s)]
+        caps = [w for w in caps if w in vocab]
+        cap.update(caps)
+        df.update(set(caps))
+        inner.update(w for s in sents for w in _INNER_CAP_RE.findall(s) if w.lower() in vocab)
+        low.update(w for s in sents for w in _LOWER_RE.findall(s) if w in vocab)
+    n = max(len(sentences), 1)
+    inner_low = {w.lower() for w in inner}
+    weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}
+    return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
+
+
+def _title_names_of(inputs: ScoringInputs) -> TitleNames:
+    if inputs.title_names is None:
+        inputs.title_names = title_names(inputs.titles, inputs.sentences)
+    return inputs.title_names
+
+
+def _name_found(name: str, words: set[str]) -> bool:
+    """The name, or a word it starts or that starts it (four letters or more: "Iran",
+    "Iranian"), is among ``words``."""
+    if name in words:
+        return True
+    return any(len(w) >= 4 and (w.startswith(name) or name.startswith(w)) for w in words)
+
+
+def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
+    """Whether the titles of rows i and j name different subjects: both have a title, one
+    at least names someone, and each title that has names has at least
+    ``title_names_missing`` of them (by weight, :func:`title_names`) nowhere in the other
+    text (title or body). One template filled in for two companies
+    (two dividend notices, offerings, price changes) shares its wording, not its names; a
+    re-headlined re-send or a rewrite names the same subject."""
+    if not inputs.titles[i].strip() or not inputs.titles[j].strip():
+        return False
+    tn = _title_names_of(inputs)
+    if not tn.names[i] and not tn.names[j]:
+        return False
+
+    sides = ((tn.names[i], j), (tn.names[j], i))
+
+    def missing(names: frozenset[str], other: int) -> float:
+        words = set(inputs.tokens[other]) | set(tokenize(inputs.titles[other]))
+        total = sum(tn.weight[x] for x in names)
+        gone = sum(tn.weight[x] for x in names if not _name_found(x, words))
+        return gone / total if total > 0 else 0.0
+
+    bar = cfg.title_names_missing
+    return all(missing(names, other) >= bar for names, other in sides if names)
 
 
 def _title_jaccard(a: str, b: str) -> float:
@@ -529,6 +633,9 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
 
 
 _NUMBER_RE = r"(?u)\d+(?:[.,:/]\d+)*"
+_FIGURE_RE = re.compile(_NUMBER_RE + r"(?:-\d+/\d+)?")
+"""A figure, a whole number and its fraction ("6-1/8", a rate) taken as one: rates of
+different days share their whole number, not their fraction."""
 
 
 def _number_matrix(sentences: list[str]) -> sp.csr_matrix:
@@ -1117,16 +1224,22 @@ def _figures_found(
 
 def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
     """Whether rows i and j are two reports from one template rather than versions: short
-    bodies under different titles, or different figures (the checks of
-    :func:`pair_relation` that cap a pair below a near copy at ``related``)."""
+    bodies under different titles, different figures, titles naming different subjects,
+    or published more than ``version_days`` apart (the checks of :func:`pair_relation`
+    that cap a pair below a near copy at ``related``)."""
     short = (
         min(len(inputs.tokens[i]), len(inputs.tokens[j])) < cfg.short_body_words
         and bool(inputs.titles[i].strip())
         and bool(inputs.titles[j].strip())
         and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
     )
-    return short or figures_disagree(
-        figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg
+    return (
+        short
+        or _other_figures(
+            inputs, i, j, figures(inputs.sentences[i]), figures(inputs.sentences[j]), cfg
+        )
+        or title_names_apart(inputs, i, j, cfg)
+        or _days_apart(inputs.times, i, j, cfg.version_days)
     )
 
 
@@ -1183,7 +1296,9 @@ def pair_relation(
 ) -> str:
     """The relation of rows ``i`` and ``j`` from their scores (``row``, with the reused
     coverage each way) and their article facts: :func:`decide_relation` with the
-    short-template, figures and time-order checks worked out."""
+    short-template, figures and time-order checks worked out; a partial copy or rewrite
+    whose titles name different subjects (:func:`title_names_apart`), or published more
+    than ``version_days`` after the other text, is only related."""
     min_words = min(facts.nwords[i], facts.nwords[j])
     short = (
         min_words < cfg.short_body_words
@@ -1191,15 +1306,29 @@ def pair_relation(
         and bool(inputs.titles[j].strip())
         and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
     )
-    return decide_relation(
+    rel = decide_relation(
         row,
         facts.digests[i] == facts.digests[j] and facts.nwords[i] > 0,
         short,
         cfg,
         min_words,
-        figures_disagree(facts.figures[i], facts.figures[j], cfg),
+        _other_figures(inputs, i, j, facts.figures[i], facts.figures[j], cfg),
         _later(inputs.times, i, j, cfg.rewrite_order_hours),
     )
+    if rel in ("partial_copy", "rewrite") and (
+        title_names_apart(inputs, i, j, cfg) or _days_apart(inputs.times, i, j, cfg.version_days)
+    ):
+        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
+    return rel
+
+
+def _days_apart(times: np.ndarray | None, i: int, j: int, days: float) -> bool:
+    """Rows i and j were published more than ``days`` apart (False when a time is unknown
+    or ``days`` is 0)."""
+    if times is None or not days:
+        return False
+    gap = float(times[i] - times[j])
+    return not np.isnan(gap) and abs(gap) > days * 86400.0
 
 
 def score_pairs(

@@ -117,7 +117,18 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     for col in df.columns:
         df[col] = df[col].map(lambda v: "" if v is None or v is pd.NA else str(v)).astype(object)
+    _release_arrow_memory()
     return df
+
+
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow kept after reading (its buffers are Python strings by now)
+    back to the system: its allocator holds on to freed blocks, several times the text."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pandas reads Parquet through pyarrow
+        return
+    pa.default_memory_pool().release_unused()
 
 
 def _read_folder(path: Path) -> tuple[pd.DataFrame, list[dict[str, str]]]:

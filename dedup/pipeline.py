@@ -37,7 +37,7 @@ from dedup.score import (
     score_pairs,
     story_coverage,
 )
-from dedup.textnorm import tokenize
+from dedup.textnorm import TokenTable
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         table = clean_frame(articles.reset_index(drop=True), config.clean)
         counts["boilerplate_lines"] = int(table["n_boilerplate_lines"].sum())
     with st.stage("fingerprint"):
-        tokens = [tokenize(b) for b in table["body"]]
+        tokens = TokenTable.from_texts(table["body"])
         with st.bar(len(tokens), "fingerprint") as bar:
             # minhash_signatures reports the number done so far, tqdm wants increments
             fps = fingerprint(
@@ -174,7 +174,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
             pairs,
             lambda queries: story_coverage(inputs, queries, config.score, scored.sentence_index),
             config.cluster,
-            np.array([len(t) for t in tokens], dtype=np.int64),
+            tokens.lengths,
             config.score.rewrite_min_words,
             times,
             lambda u, w: float(_row_dot(fps.tfidf, u, w)) >= config.score.related_cosine,

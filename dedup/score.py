@@ -32,7 +32,7 @@ from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
 from dedup.parallel import fork_map
-from dedup.textnorm import count_words, tokenize
+from dedup.textnorm import TokenTable, count_words, tokenize
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
 VERSION_RELATIONS = frozenset(("exact", "near_copy", "partial_copy", "rewrite"))
@@ -93,6 +93,23 @@ def shingle_sets(token_lists: Sequence[Sequence[str]], k: int) -> list[np.ndarra
     codes, _ = pd.factorize(
         pd.Series(list(itertools.chain.from_iterable(token_lists)), dtype=object), sort=False
     )
+    return _coded_shingle_sets(np.asarray(codes), lens, k)
+
+
+def _table_shingle_sets(table: TokenTable, rows: Sequence[int], k: int) -> list[np.ndarray]:
+    """:func:`shingle_sets` of rows of a :class:`TokenTable`, from its codes: the same
+    numbering of the tokens (equal codes are equal tokens, numbered in order of first
+    appearance), so the same hashes."""
+    if len(rows) == 0:
+        return []
+    flat, lens = table.rows(rows)
+    codes, _ = pd.factorize(flat, sort=False)
+    return _coded_shingle_sets(np.asarray(codes), lens, k)
+
+
+def _coded_shingle_sets(codes: np.ndarray, lens: np.ndarray, k: int) -> list[np.ndarray]:
+    """:func:`shingle_sets` of the articles whose tokens, numbered ``codes`` (from 0),
+    come ``lens[a]`` by ``lens[a]``."""
     ids = np.r_[np.asarray(codes, dtype=np.uint64) + np.uint64(1), np.zeros(k, np.uint64)]
     n_sh = np.where(lens >= k, lens - k + 1, np.minimum(lens, 1))
     first = _ranges(np.cumsum(lens) - lens, n_sh)  # each shingle's first token
@@ -163,94 +180,125 @@ def char_ngram_tfidf(texts: Sequence[str]) -> sp.csr_matrix:
 
 def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr_matrix:
     """:func:`char_ngram_tfidf` rows of distinct texts, text ``k`` occurring ``mult[k]``
-    times in the collection (the document frequencies count every occurrence).
+    times in the collection (the document frequencies count every occurrence): all the
+    rows of :class:`_CharNgramRows`. Raises ``ValueError`` when no text has a word."""
+    return _CharNgramRows(texts, mult).all_rows()
+
+
+class _CharNgramRows:
+    """:func:`char_ngram_tfidf` rows of distinct texts, text ``k`` occurring ``mult[k]``
+    times in the collection (the document frequencies count every occurrence), made on
+    demand: only the statistics are held (which words each text has, the n-grams of each
+    word, the IDF), a few bytes a word instead of eight bytes an n-gram.
 
     The n-grams of each distinct word are listed once (word x n-gram counts) and a text's
     counts are its word counts times that matrix, instead of counting every n-gram of every
     text in Python. Rows keep the column order of first appearance until the L2 norms are
     taken (the order in which scikit-learn sums them), so the values are bit for bit the
-    same. Raises ``ValueError`` when no text has a word.
+    same; every step after the document frequencies is done row by row, so a row is the
+    same whichever rows are made with it. Raises ``ValueError`` when no text has a word.
     """
-    split = [text.lower().split() for text in texts]
-    lens = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-    # word ids in order of first appearance, as the loop over the words would give them
-    codes, words = pd.factorize(
-        pd.Series(list(itertools.chain.from_iterable(split)), dtype=object), sort=False
-    )
-    del split  # millions of small strings: let them go before the n-grams are listed
-    per_word = [_wb_ngrams(w) for w in words]
-    # n-gram ids in order of first appearance too
-    gram_codes, gram_names = pd.factorize(
-        pd.Series(list(itertools.chain.from_iterable(per_word)), dtype=object), sort=False
-    )
-    if len(gram_names) == 0:
-        raise ValueError("empty vocabulary")
-    n_grams = len(gram_names)
-    per_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
-    del per_word
-    word_grams = sp.csr_matrix(
-        (
-            np.ones(len(gram_codes), dtype=np.float32),
-            (np.repeat(np.arange(len(words)), per_len), np.asarray(gram_codes, dtype=np.int64)),
-        ),
-        shape=(len(words), n_grams),
-    )
-    text_words = sp.csr_matrix(
-        (
-            np.ones(len(codes), dtype=np.float32),
-            (np.repeat(np.arange(len(texts)), lens), np.asarray(codes, dtype=np.int64)),
-        ),
-        shape=(len(texts), len(words)),
-    )
-    # Two passes over slices of the texts, so that only one slice's counts are held at a
-    # time: document frequencies, then each slice's TF-IDF rows written into the result.
-    step = _TFIDF_ROWS
-    bounds = [(lo, min(len(texts), lo + step)) for lo in range(0, len(texts), step)]
 
-    def slice_counts(lo: int, hi: int) -> sp.csr_matrix:
+    def __init__(self, texts: Sequence[str], mult: np.ndarray) -> None:
+        split = [text.lower().split() for text in texts]
+        lens = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        # word ids in order of first appearance, as the loop over the words would give them
+        codes, words = pd.factorize(
+            pd.Series(list(itertools.chain.from_iterable(split)), dtype=object), sort=False
+        )
+        del split  # millions of small strings: let them go before the n-grams are listed
+        per_word = [_wb_ngrams(w) for w in words]
+        # n-gram ids in order of first appearance too
+        gram_codes, gram_names = pd.factorize(
+            pd.Series(list(itertools.chain.from_iterable(per_word)), dtype=object), sort=False
+        )
+        if len(gram_names) == 0:
+            raise ValueError("empty vocabulary")
+        n_grams = len(gram_names)
+        per_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+        del per_word
+        self.word_grams = sp.csr_matrix(
+            (
+                np.ones(len(gram_codes), dtype=np.float32),
+                (np.repeat(np.arange(len(words)), per_len), np.asarray(gram_codes, dtype=np.int64)),
+            ),
+            shape=(len(words), n_grams),
+        )
+        self.text_words = sp.csr_matrix(
+            (
+                np.ones(len(codes), dtype=np.float32),
+                (np.repeat(np.arange(len(texts)), lens), np.asarray(codes, dtype=np.int64)),
+            ),
+            shape=(len(texts), len(words)),
+        )
+        self.shape = (len(texts), n_grams)
+        # Document frequencies a slice of the texts at a time (only one slice's counts are
+        # held), then scikit-learn's own steps for the IDF.
+        df = np.zeros(n_grams, dtype=np.int64)
+        self.tfidf = TfidfTransformer(sublinear_tf=True)
+        for lo in range(0, len(texts), _TFIDF_ROWS):
+            counts = self._counts(self.text_words[lo : lo + _TFIDF_ROWS])
+            if lo == 0:
+                self.tfidf.fit(counts)  # the shape; the weights are set below
+            per_row = np.repeat(mult[lo : lo + _TFIDF_ROWS], np.diff(counts.indptr))
+            df += np.bincount(counts.indices, weights=per_row, minlength=n_grams).astype(np.int64)
+        df_f = df.astype(self.tfidf.idf_.dtype)
+        df_f += 1.0
+        idf = np.full_like(df_f, fill_value=int(mult.sum()) + 1, dtype=self.tfidf.idf_.dtype)
+        idf /= df_f
+        np.log(idf, out=idf)
+        idf += 1.0
+        self.tfidf.idf_ = idf
+        # columns in the order of the sorted vocabulary (Python's string order)
+        self.remap = np.empty(n_grams, dtype=np.int32)
+        self.remap[np.argsort(np.asarray(gram_names, dtype=object), kind="stable")] = np.arange(
+            n_grams
+        )
+
+    def _counts(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
         # whole counts: exact in float32 in any order of summation
-        counts = sp.csr_matrix(text_words[lo:hi] @ word_grams)
+        counts = sp.csr_matrix(text_words @ self.word_grams)
         counts.sort_indices()  # columns sorted by first appearance, as scikit-learn has them
         return counts
 
-    df = np.zeros(n_grams, dtype=np.int64)
-    sizes: list[int] = []
-    tfidf = TfidfTransformer(sublinear_tf=True)
-    for lo, hi in bounds:
-        counts = slice_counts(lo, hi)
-        if lo == 0:
-            tfidf.fit(counts)  # the shape; the weights are set below
-        per_row = np.repeat(mult[lo:hi], np.diff(counts.indptr))
-        df += np.bincount(counts.indices, weights=per_row, minlength=n_grams).astype(np.int64)
-        sizes.append(counts.nnz)
-    # document frequencies over every occurrence, then scikit-learn's own steps
-    df_f = df.astype(tfidf.idf_.dtype)
-    df_f += 1.0
-    idf = np.full_like(df_f, fill_value=int(mult.sum()) + 1, dtype=tfidf.idf_.dtype)
-    idf /= df_f
-    np.log(idf, out=idf)
-    idf += 1.0
-    tfidf.idf_ = idf
-    # columns in the order of the sorted vocabulary (Python's string order)
-    remap = np.empty(n_grams, dtype=np.int32)
-    remap[np.argsort(np.asarray(gram_names, dtype=object), kind="stable")] = np.arange(n_grams)
-    total = int(sum(sizes))
-    data = np.empty(total, dtype=np.float32)
-    indices = np.empty(total, dtype=np.int32)
-    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    at = 0
-    for lo, hi in bounds:
-        part = sp.csr_matrix(tfidf.transform(slice_counts(lo, hi), copy=False))
-        part.indices = remap[part.indices]
+    def _rows(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
+        part = sp.csr_matrix(self.tfidf.transform(self._counts(text_words), copy=False))
+        part.indices = self.remap[part.indices]
         part.has_sorted_indices = False
         part.sort_indices()
-        data[at : at + part.nnz] = part.data
-        indices[at : at + part.nnz] = part.indices
-        indptr[lo + 1 : hi + 1] = at + part.indptr[1:]
-        at += part.nnz
-    out = sp.csr_matrix((data, indices, indptr), shape=(len(texts), n_grams))
-    out.has_sorted_indices = True
-    return out
+        return part
+
+    def __getitem__(self, sel: np.ndarray) -> sp.csr_matrix:
+        """Rows ``sel`` (repeats allowed), each distinct row made once."""
+        sel = np.asarray(sel, dtype=np.int64)
+        if sel.size == 0:
+            return sp.csr_matrix((0, self.shape[1]), dtype=np.float32)
+        distinct, back = np.unique(sel, return_inverse=True)
+        out: sp.csr_matrix = self._rows(self.text_words[distinct])
+        if distinct.size == sel.size and np.array_equal(distinct, sel):
+            return out
+        return sp.csr_matrix(out[back])
+
+    def all_rows(self) -> sp.csr_matrix:
+        """Every row, made a slice of texts at a time into one matrix."""
+        n = self.shape[0]
+        parts = [
+            self._rows(self.text_words[lo : lo + _TFIDF_ROWS]) for lo in range(0, n, _TFIDF_ROWS)
+        ]
+        total = sum(p.nnz for p in parts)
+        data = np.empty(total, dtype=np.float32)
+        indices = np.empty(total, dtype=np.int32)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        at = 0
+        for lo, part in zip(range(0, n, _TFIDF_ROWS), parts, strict=True):
+            hi = lo + part.shape[0]
+            data[at : at + part.nnz] = part.data
+            indices[at : at + part.nnz] = part.indices
+            indptr[lo + 1 : hi + 1] = at + part.indptr[1:]
+            at += part.nnz
+        out = sp.csr_matrix((data, indices, indptr), shape=self.shape)
+        out.has_sorted_indices = True
+        return out
 
 
 _TFIDF_ROWS = 20_000
@@ -286,7 +334,7 @@ def _index_part(
         if not distinct:
             return sp.csr_matrix((0, 1), dtype=np.float32)
         try:
-            return _char_ngram_tfidf_distinct(distinct, mult)
+            return _CharNgramRows(distinct, mult)
         except ValueError:
             return sp.csr_matrix((len(distinct), 1), dtype=np.float32)
     return (
@@ -1150,11 +1198,17 @@ class ArticleFacts:
 def article_facts(inputs: ScoringInputs, rows: np.ndarray) -> ArticleFacts:
     """Shingle sets, digests, word counts and figures of ``rows``."""
     rs = rows.tolist()
-    sets = shingle_sets([inputs.tokens[r] for r in rs], inputs.shingle_size)
+    tokens = inputs.tokens
+    if isinstance(tokens, TokenTable):
+        sets = _table_shingle_sets(tokens, rs, inputs.shingle_size)
+        nwords = dict(zip(rs, tokens.lengths[rows].tolist(), strict=True))
+    else:
+        sets = shingle_sets([tokens[r] for r in rs], inputs.shingle_size)
+        nwords = {r: len(tokens[r]) for r in rs}
     return ArticleFacts(
         sets=dict(zip(rs, sets, strict=True)),
-        digests={r: body_digest(inputs.tokens[r]) for r in rs},
-        nwords={r: len(inputs.tokens[r]) for r in rs},
+        digests={r: body_digest(tokens[r]) for r in rs},
+        nwords=nwords,
         figures={r: figures(inputs.sentences[r]) for r in rs},
     )
 

@@ -376,11 +376,31 @@ def test_sentence_index_built_in_workers_equals_one_built_here(
     started = _count_pools(monkeypatch)
     there = score_mod._SentenceIndex(arts, rows, n_jobs=2)
     assert started
+    every = np.arange(here.inv.max() + 1)
     for name in ("matrix", "numbers", "bigrams"):
-        a, b = getattr(here, name), getattr(there, name)
+        a, b = getattr(here, name)[every], getattr(there, name)[every]
         assert a.shape == b.shape and (a != b).nnz == 0, name
         assert np.array_equal(a.indices, b.indices), name
     assert np.array_equal(here.weights, there.weights)
     assert np.array_equal(here.quoted, there.quoted)
     assert np.array_equal(here.inv, there.inv) and here.offsets == there.offsets
-    assert here.matrix.nnz > 100
+    assert here.matrix[every].nnz > 100
+
+
+def test_char_ngram_rows_made_on_demand_equal_the_whole_matrix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sentence index makes its n-gram rows when asked: any selection (repeats, any
+    order) gives, bit for bit, the rows of the matrix made all at once."""
+    rng = np.random.default_rng(29)
+    base = [_sentence(rng).lower() for _ in range(40)] + ["", "x"]
+    mult = rng.integers(1, 4, size=len(base))
+    monkeypatch.setattr(score_mod, "_TFIDF_ROWS", 7)  # the statistics in several slices
+    rows = score_mod._CharNgramRows(base, mult)
+    whole = rows.all_rows()
+    for sel in (np.arange(len(base)), rng.integers(0, len(base), size=25), np.array([3, 3, 0])):
+        got, want = rows[sel], sp.csr_matrix(whole[sel])
+        assert np.array_equal(got.indptr, want.indptr)
+        assert np.array_equal(got.indices, want.indices)
+        assert np.array_equal(got.data, want.data)
+    assert rows[np.zeros(0, dtype=np.int64)].shape == (0, whole.shape[1])

@@ -19,6 +19,7 @@ import pandas as pd
 
 from dedup.config import InputConfig
 from dedup.errors import InputError
+from dedup.memory import release_memory
 
 log = logging.getLogger(__name__)
 
@@ -117,18 +118,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     for col in df.columns:
         df[col] = df[col].map(lambda v: "" if v is None or v is pd.NA else str(v)).astype(object)
-    _release_arrow_memory()
     return df
-
-
-def _release_arrow_memory() -> None:
-    """Hand the memory Arrow kept after reading (its buffers are Python strings by now)
-    back to the system: its allocator holds on to freed blocks, several times the text."""
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pandas reads Parquet through pyarrow
-        return
-    pa.default_memory_pool().release_unused()
 
 
 def _read_folder(path: Path) -> tuple[pd.DataFrame, list[dict[str, str]]]:
@@ -270,6 +260,8 @@ def read_articles(paths: Sequence[str | Path], cfg: InputConfig | None = None) -
     extra = [c for c in articles.columns if c not in STANDARD_COLUMNS and not c.startswith("__")]
     articles = articles[list(STANDARD_COLUMNS) + extra].reset_index(drop=True)
     rej = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
+    del data, frames
+    release_memory()  # the copies made on the way: several times the text
     if rejects:
         log.warning("%d input rows rejected; see rejects.csv", len(rejects))
     return IngestResult(articles=articles, rejects=rej, checksums=checksums)

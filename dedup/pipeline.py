@@ -29,6 +29,7 @@ from dedup.cluster import (
 )
 from dedup.config import Config
 from dedup.fingerprint import fingerprint
+from dedup.memory import release_memory
 from dedup.score import (
     PAIR_COLUMNS,
     VERSION_RELATIONS,
@@ -99,6 +100,7 @@ class StageTimer:
     def stage(self, name: str) -> Iterator[None]:
         t0 = time.perf_counter()
         yield
+        release_memory()
         self.timings[name] = round(time.perf_counter() - t0, 4)
         peak = peak_memory_mb()
         if peak is not None:

@@ -32,7 +32,7 @@ from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
 from dedup.parallel import fork_map
-from dedup.textnorm import TokenTable, count_words, tokenize
+from dedup.textnorm import TokenTable, count_words, number_strings, tokenize
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
 VERSION_RELATIONS = frozenset(("exact", "near_copy", "partial_copy", "rewrite"))
@@ -99,12 +99,23 @@ def shingle_sets(token_lists: Sequence[Sequence[str]], k: int) -> list[np.ndarra
 def _table_shingle_sets(table: TokenTable, rows: Sequence[int], k: int) -> list[np.ndarray]:
     """:func:`shingle_sets` of rows of a :class:`TokenTable`, from its codes: the same
     numbering of the tokens (equal codes are equal tokens, numbered in order of first
-    appearance), so the same hashes."""
-    if len(rows) == 0:
-        return []
-    flat, lens = table.rows(rows)
-    codes, _ = pd.factorize(flat, sort=False)
-    return _coded_shingle_sets(np.asarray(codes), lens, k)
+    appearance in ``rows``), so the same hashes. Made a slice of rows at a time (a
+    shingle's hash depends only on its tokens' numbers)."""
+    number = np.full(len(table.vocab), -1, dtype=np.int64)
+    n_numbered = 0
+    out: list[np.ndarray] = []
+    for lo in range(0, len(rows), _SHINGLE_ROWS):
+        codes, lens = table.rows(rows[lo : lo + _SHINGLE_ROWS])
+        seen = pd.unique(codes)  # in order of first appearance
+        new = seen[number[seen] < 0]
+        number[new] = np.arange(n_numbered, n_numbered + new.size)
+        n_numbered += new.size
+        out.extend(_coded_shingle_sets(number[codes], lens, k))
+    return out
+
+
+_SHINGLE_ROWS = 8192
+"""Articles whose shingle sets are hashed at a time."""
 
 
 def _coded_shingle_sets(codes: np.ndarray, lens: np.ndarray, k: int) -> list[np.ndarray]:
@@ -200,13 +211,15 @@ class _CharNgramRows:
     """
 
     def __init__(self, texts: Sequence[str], mult: np.ndarray) -> None:
-        split = [text.lower().split() for text in texts]
-        lens = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        lens = np.zeros(len(texts), dtype=np.int64)
+
+        def split(lo: int) -> list[str]:  # the words of a slice of texts
+            words = [text.lower().split() for text in texts[lo : lo + _SPLIT_ROWS]]
+            lens[lo : lo + len(words)] = np.fromiter(map(len, words), np.int64, len(words))
+            return list(itertools.chain.from_iterable(words))
+
         # word ids in order of first appearance, as the loop over the words would give them
-        codes, words = pd.factorize(
-            pd.Series(list(itertools.chain.from_iterable(split)), dtype=object), sort=False
-        )
-        del split  # millions of small strings: let them go before the n-grams are listed
+        words, codes = number_strings(map(split, range(0, len(texts), _SPLIT_ROWS)))
         per_word = [_wb_ngrams(w) for w in words]
         # n-gram ids in order of first appearance too
         gram_codes, gram_names = pd.factorize(
@@ -301,6 +314,8 @@ class _CharNgramRows:
         return out
 
 
+_SPLIT_ROWS = 4096
+"""Texts (or articles) split into words (or sentences) at a time while they are numbered."""
 _TFIDF_ROWS = 20_000
 """Texts per slice of the character n-gram TF-IDF: bounds the memory of its counts."""
 
@@ -352,16 +367,23 @@ class _SentenceIndex:
     def __init__(
         self, sentences: Sequence[Sequence[str]], rows: np.ndarray, n_jobs: int = 1
     ) -> None:
-        flat: list[str] = []
         self.offsets: dict[int, tuple[int, int]] = {}
-        for r in rows.tolist():
-            start = len(flat)
-            flat.extend(s.lower() for s in sentences[r])
-            self.offsets[r] = (start, len(flat))
+        at = 0
+
+        def lowered(part: list[int]) -> list[str]:  # the sentences of a slice of the rows
+            nonlocal at
+            out: list[str] = []
+            for r in part:
+                out.extend(s.lower() for s in sentences[r])
+                self.offsets[r] = (at, at + len(sentences[r]))
+                at += len(sentences[r])
+            return out
+
         # a sentence that recurs (copies of a story) is measured once and counted each time
-        codes, uniques = pd.factorize(pd.Series(flat, dtype=object))
-        inv = np.asarray(codes, dtype=np.int64)
-        distinct: list[str] = list(uniques)
+        rs = rows.tolist()
+        slices = (rs[k : k + _SPLIT_ROWS] for k in range(0, len(rs), _SPLIT_ROWS))
+        distinct, codes = number_strings(map(lowered, slices))
+        inv = codes.astype(np.int64)
         mult = np.bincount(inv, minlength=len(distinct))
         # matrices of the distinct sentences; ``inv`` maps each sentence to its row. The
         # n-gram TF-IDF and the rest are built side by side in workers for large batches.
@@ -1313,15 +1335,22 @@ def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
     summed in the order and precision of ``x[i].multiply(x[j]).sum()``."""
     if x.shape[1] == 0:
         return np.zeros(len(ii), dtype=np.float64)
-    xi, xj = sp.csr_matrix(x[ii]), sp.csr_matrix(x[jj])
-    xi.sum_duplicates()  # canonical rows: the product's entries in the one-row order
-    xj.sum_duplicates()
-    prod = sp.csr_matrix(xi.multiply(xj))
-    data, ptr = prod.data, prod.indptr.tolist()
-    return np.array(
-        [data[s:e].sum() if e > s else 0.0 for s, e in itertools.pairwise(ptr)],
-        dtype=np.float64,
-    )
+    out = np.empty(len(ii), dtype=np.float64)
+    for lo in range(0, len(ii), _DOT_PAIRS):  # a slice of pairs at a time: bounded memory
+        xi = sp.csr_matrix(x[ii[lo : lo + _DOT_PAIRS]])
+        xj = sp.csr_matrix(x[jj[lo : lo + _DOT_PAIRS]])
+        xi.sum_duplicates()  # canonical rows: the product's entries in the one-row order
+        xj.sum_duplicates()
+        prod = sp.csr_matrix(xi.multiply(xj))
+        data, ptr = prod.data, prod.indptr.tolist()
+        out[lo : lo + xi.shape[0]] = [
+            data[s:e].sum() if e > s else 0.0 for s, e in itertools.pairwise(ptr)
+        ]
+    return out
+
+
+_DOT_PAIRS = 16_384
+"""Pairs whose TF-IDF rows are gathered at a time by :func:`_row_dots`."""
 
 
 @dataclass(frozen=True)

@@ -361,6 +361,22 @@ _TOKEN_CHUNK = 4096
 """Texts tokenised at a time by :meth:`TokenTable.from_texts`."""
 
 
+def number_strings(chunks: Iterable[list[str]]) -> tuple[list[str], np.ndarray]:
+    """The distinct strings of a stream of lists, in order of first appearance, and the
+    number (int32) of every string in that order: ``pandas.factorize(sort=False)`` of
+    their concatenation, one list at a time (only the distinct strings are kept)."""
+    vocab: dict[str, int] = {}
+    parts: list[np.ndarray] = []
+    for flat in chunks:
+        # new strings get the next numbers in their order of first appearance (the dict
+        # keeps that order; every lookup after the first reuses the string's hash)
+        new = [t for t in dict.fromkeys(flat) if t not in vocab]
+        vocab.update(zip(new, range(len(vocab), len(vocab) + len(new)), strict=True))
+        parts.append(np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat)))
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return list(vocab), codes
+
+
 class TokenTable(Sequence[list[str]]):
     """The tokens (:func:`tokenize`) of many texts, held as one array of integer codes.
 
@@ -382,24 +398,16 @@ class TokenTable(Sequence[list[str]]):
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> TokenTable:
         """Tokenise ``texts`` a chunk at a time (only one chunk's token strings are held)."""
-        vocab: dict[str, int] = {}
-        parts: list[np.ndarray] = []
         lengths: list[int] = []
-        it = iter(texts)
-        while chunk := [tokenize(t) for t in itertools.islice(it, _TOKEN_CHUNK)]:
-            lengths.extend(map(len, chunk))
-            flat = list(itertools.chain.from_iterable(chunk))
-            del chunk
-            if not flat:
-                continue
-            # new tokens get the next codes in their order of first appearance (the dict
-            # keeps that order; every lookup after the first reuses the string's hash)
-            new = [t for t in dict.fromkeys(flat) if t not in vocab]
-            vocab.update(zip(new, range(len(vocab), len(vocab) + len(new)), strict=True))
-            parts.append(np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat)))
-            del flat
-        codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        return cls(list(vocab), codes, np.array(lengths, dtype=np.int64))
+
+        def chunks() -> Iterator[list[str]]:
+            it = iter(texts)
+            while chunk := [tokenize(t) for t in itertools.islice(it, _TOKEN_CHUNK)]:
+                lengths.extend(map(len, chunk))
+                yield list(itertools.chain.from_iterable(chunk))
+
+        vocab, codes = number_strings(chunks())
+        return cls(vocab, codes, np.array(lengths, dtype=np.int64))
 
     def __len__(self) -> int:
         return int(self.lengths.size)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -13,7 +15,7 @@ from dedup.config import ScoreConfig
 from dedup.fingerprint import build_tfidf
 from dedup.minhash import MinHashParams, minhash_signatures
 from dedup.score import ScoringInputs, char_ngram_tfidf, score_pairs
-from dedup.textnorm import tokenize
+from dedup.textnorm import TokenTable, tokenize
 from tests.score_reference import _coverage as reference_coverage
 from tests.score_reference import reference_quoted_shares, reference_score_pairs
 
@@ -144,9 +146,15 @@ def test_batched_scorer_equals_per_pair_reference(
     ii, jj = np.triu_indices(len(arts), k=1)
     pick = rng.random(ii.size) < 0.15
     pairs = np.c_[ii[pick], jj[pick]]
+    if seed == 2:  # the pipeline's compact tokens give the same scores
+        tokens = TokenTable.from_texts(" ".join(s) for s in arts)
+        assert list(tokens) == list(inputs.tokens)
+        inputs = dataclasses.replace(inputs, tokens=tokens)
     # small batches and product slices so that the batch and slice edges are exercised
     monkeypatch.setattr(score_mod, "_BLOCK_CELLS", 300)
     monkeypatch.setattr(score_mod, "_CHUNK_CELLS", 2000)
+    monkeypatch.setattr(score_mod, "_DOT_PAIRS", 7)
+    monkeypatch.setattr(score_mod, "_SHINGLE_ROWS", 5)
     cfg = ScoreConfig()
     new = score_pairs(pairs, inputs, cfg, keep_unrelated=True)
     ref = reference_score_pairs(pairs, inputs, cfg, keep_unrelated=True)

@@ -31,6 +31,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
+from dedup.memory import release_memory
 from dedup.parallel import fork_map
 from dedup.textnorm import TokenTable, count_words, number_strings, tokenize
 
@@ -220,16 +221,18 @@ class _CharNgramRows:
 
         # word ids in order of first appearance, as the loop over the words would give them
         words, codes = number_strings(map(split, range(0, len(texts), _SPLIT_ROWS)))
-        per_word = [_wb_ngrams(w) for w in words]
+        per_len = np.zeros(len(words), dtype=np.int64)
+
+        def grams(lo: int) -> list[str]:  # the n-grams of a slice of the words
+            per_word = [_wb_ngrams(w) for w in words[lo : lo + _SPLIT_WORDS]]
+            per_len[lo : lo + len(per_word)] = np.fromiter(map(len, per_word), np.int64)
+            return list(itertools.chain.from_iterable(per_word))
+
         # n-gram ids in order of first appearance too
-        gram_codes, gram_names = pd.factorize(
-            pd.Series(list(itertools.chain.from_iterable(per_word)), dtype=object), sort=False
-        )
+        gram_names, gram_codes = number_strings(map(grams, range(0, len(words), _SPLIT_WORDS)))
         if len(gram_names) == 0:
             raise ValueError("empty vocabulary")
         n_grams = len(gram_names)
-        per_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
-        del per_word
         self.word_grams = sp.csr_matrix(
             (
                 np.ones(len(gram_codes), dtype=np.float32),
@@ -316,7 +319,9 @@ class _CharNgramRows:
 
 _SPLIT_ROWS = 4096
 """Texts (or articles) split into words (or sentences) at a time while they are numbered."""
-_TFIDF_ROWS = 20_000
+_SPLIT_WORDS = 65_536
+"""Distinct words whose character n-grams are listed and numbered at a time."""
+_TFIDF_ROWS = 4096
 """Texts per slice of the character n-gram TF-IDF: bounds the memory of its counts."""
 
 
@@ -401,6 +406,7 @@ class _SentenceIndex:
         self.matrix = chars
         self.numbers, self.bigrams, self.quoted, weights = rest
         self.weights = weights[inv]
+        release_memory()  # the numbering's strings: before the scoring forks its workers
 
     def take(self, sel: np.ndarray | slice) -> _Sentences:
         """Sentences ``sel`` (positions in the index), each with its distinct row."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
 from functools import lru_cache
 from typing import Any
@@ -30,8 +31,10 @@ def _libc() -> Any:
 
 
 def release_memory() -> None:
-    """Return the free memory of Arrow's pool and of the C heap to the system (a no-op
-    where neither can)."""
+    """Collect the garbage in reference cycles (pandas leaves some behind that hold whole
+    columns), then return the free memory of Arrow's pool and of the C heap to the system
+    (where they can)."""
+    gc.collect()
     try:
         import pyarrow as pa
     except ImportError:  # pragma: no cover - pandas reads Parquet through pyarrow

@@ -494,8 +494,24 @@ statements, and a commentary quotes what it discusses."""
 
 def _quoted_shares_many(articles: Sequence[Sequence[str]]) -> np.ndarray:
     """Share of each sentence's characters inside quotation marks (a quotation may run
-    over several sentences of its article), for every sentence of several articles in one
-    pass: the articles are joined by line breaks, which no quotation spans."""
+    over several sentences of its article), for every sentence of several articles, a
+    slice of articles at a time (:func:`_quoted_shares_slice`; no quotation spans two
+    articles, so the slices do not change the shares; only one slice's per-character
+    arrays are held)."""
+    parts = [
+        _quoted_shares_slice(articles[lo : lo + _QUOTE_ARTICLES])
+        for lo in range(0, len(articles), _QUOTE_ARTICLES)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+
+
+_QUOTE_ARTICLES = 2048
+"""Articles whose quoted shares are measured in one pass."""
+
+
+def _quoted_shares_slice(articles: Sequence[Sequence[str]]) -> np.ndarray:
+    """:func:`_quoted_shares_many` in one pass: the articles are joined by line breaks,
+    which no quotation spans."""
     texts = [" ".join(sents) for sents in articles if sents]
     lengths = np.fromiter(
         (len(x) for sents in articles for x in sents), dtype=np.int64, count=sum(map(len, articles))
@@ -563,11 +579,16 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
     n = len(sentences)
     if not n:
         return sp.csr_matrix((0, 1), dtype=np.float32)
-    toks = [tokenize(s) for s in sentences]
-    lengths = np.fromiter(map(len, toks), dtype=np.int64, count=n)
-    words = itertools.chain.from_iterable
-    raw = {t: i for i, t in enumerate(dict.fromkeys(words(toks)))}
-    flat = np.fromiter(map(raw.__getitem__, words(toks)), dtype=np.int64, count=int(lengths.sum()))
+    lengths = np.zeros(n, dtype=np.int64)
+
+    def tokens(lo: int) -> list[str]:  # the tokens of a slice of the sentences
+        toks = [tokenize(s) for s in sentences[lo : lo + _SPLIT_ROWS]]
+        lengths[lo : lo + len(toks)] = np.fromiter(map(len, toks), np.int64, len(toks))
+        return list(itertools.chain.from_iterable(toks))
+
+    # token ids in order of first appearance, a slice of sentences at a time
+    raw, codes = number_strings(map(tokens, range(0, n, _SPLIT_ROWS)))
+    flat = codes.astype(np.int64)
     stems = [_stem(t) for t in raw]
     vocab = sorted(set(stems))
     rank = {s: i for i, s in enumerate(vocab)}

@@ -340,7 +340,11 @@ def test_verbatim_copies_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> N
     assert any(i % 12 == j % 12 for i, j in pairs.tolist())  # twins were paired
 
 
-def test_quoted_shares_of_many_articles_equal_one_article_at_a_time() -> None:
+@pytest.mark.parametrize("per_pass", [1, 3, 2048])
+def test_quoted_shares_of_many_articles_equal_one_article_at_a_time(
+    per_pass: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(score_mod, "_QUOTE_ARTICLES", per_pass)
     rng = np.random.default_rng(17)
     arts = _corpus(rng, 80)
     arts[3] = []

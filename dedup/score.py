@@ -725,7 +725,7 @@ def sentence_pair_similarity(
 _BLOCK_CELLS = 1 << 20
 """Sentence x window scores of one block: a component of the pair graph whose articles'
 sentences meet all its articles' windows at once (larger components are split by source)."""
-_CHUNK_CELLS = 1 << 22
+_CHUNK_CELLS = 1 << 20
 """Sentence x window scores per chunk of blocks: bounds the memory of one product."""
 
 

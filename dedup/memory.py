@@ -30,11 +30,13 @@ def _libc() -> Any:
         return None
 
 
-def release_memory() -> None:
-    """Collect the garbage in reference cycles (pandas leaves some behind that hold whole
-    columns), then return the free memory of Arrow's pool and of the C heap to the system
-    (where they can)."""
-    gc.collect()
+def release_memory(collect: bool = False) -> None:
+    """Return the free memory of Arrow's pool and of the C heap to the system (where they
+    can); with ``collect``, first the garbage in reference cycles (reading a table leaves
+    some behind that hold whole columns; a collection walks every live container, so it
+    is not done after every stage)."""
+    if collect:
+        gc.collect()
     try:
         import pyarrow as pa
     except ImportError:  # pragma: no cover - pandas reads Parquet through pyarrow

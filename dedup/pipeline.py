@@ -132,7 +132,7 @@ def cluster_id_for(canonical_id: str) -> str:
 def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False) -> RunResult:
     """Clean, fingerprint, find candidates, score, cluster. ``articles`` has at least the
     columns ``id, source, published_at, title, text`` (strings)."""
-    release_memory()  # what reading the input left behind, before the stages add theirs
+    release_memory(collect=True)  # what reading the input left behind
     st = StageTimer(progress)
     counts: dict[str, Any] = {"articles": len(articles)}
     with st.stage("clean"):

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dedup.config import InputConfig
 from dedup.errors import InputError
+from dedup.memory import release_memory
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,12 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     except Exception as exc:  # pyarrow raises many types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     for col in df.columns:
-        df[col] = df[col].map(lambda v: "" if v is None or v is pd.NA else str(v)).astype(object)
+        if isinstance(df[col].dtype, pd.StringDtype):
+            df[col] = df[col].fillna("")  # strings already: kept in Arrow, no object per value
+        else:
+            df[col] = (
+                df[col].map(lambda v: "" if v is None or v is pd.NA else str(v)).astype(object)
+            )
     return df
 
 
@@ -284,18 +291,28 @@ def read_articles(paths: Sequence[str | Path], cfg: InputConfig | None = None) -
     keep: list[int] = []
     seen: set[str] = set()
     text_cols = [c for c in data.columns if not c.startswith("__")]
-    for idx in data.index:
-        r, f = data.at[idx, "__row__"], data.at[idx, "__file__"]
-        id_ = str(data.at[idx, "id"]).strip()
-        text = str(data.at[idx, "text"])
-        if any(_has_surrogates(str(data.at[idx, c])) for c in text_cols):
+    # whole columns at a time (a cell lookup per value costs more than the check)
+    bad_bytes = np.zeros(len(data), dtype=bool)
+    for c in text_cols:
+        bad_bytes |= data[c].str.contains(_BAD_BYTE, regex=False).to_numpy(dtype=bool)
+    for idx, r, f, id_raw, text, bad_k in zip(
+        data.index.tolist(),
+        data["__row__"].tolist(),
+        data["__file__"].tolist(),
+        data["id"].tolist(),
+        data["text"].tolist(),
+        bad_bytes.tolist(),
+        strict=True,
+    ):
+        id_ = str(id_raw).strip()
+        if bad_k:
             shown = "" if _has_surrogates(id_) else id_
             rejects.append(_reject(f, r, shown, "undecodable bytes (not UTF-8)"))
             continue
         if not id_:
             rejects.append(_reject(f, r, "", "missing id"))
             continue
-        if not text.strip():
+        if not str(text).strip():
             rejects.append(_reject(f, r, id_, "empty text"))
             continue
         if id_ in seen:
@@ -313,6 +330,8 @@ def read_articles(paths: Sequence[str | Path], cfg: InputConfig | None = None) -
     extra = [c for c in articles.columns if c not in STANDARD_COLUMNS and not c.startswith("__")]
     articles = articles[list(STANDARD_COLUMNS) + extra].reset_index(drop=True)
     rej = pd.DataFrame(rejects, columns=list(REJECT_COLUMNS))
+    del data, frames
+    release_memory()  # the copies made on the way: several times the text
     if rejects:
         log.warning("%d input rows rejected; see rejects.csv", len(rejects))
     return IngestResult(articles=articles, rejects=rej, checksums=checksums)

@@ -714,6 +714,9 @@ def _chunk_bounds(counts: I64Array) -> Iterator[tuple[int, int]]:
 
 
 def _article_counts(token_lists: Sequence[Sequence[str]]) -> I64Array:
+    lengths = getattr(token_lists, "lengths", None)
+    if isinstance(lengths, np.ndarray):  # a :class:`dedup.textnorm.TokenTable`
+        return lengths.astype(np.int64)
     if isinstance(token_lists, str) or any(isinstance(t, str) for t in token_lists):
         raise TypeError("token_lists must hold one sequence of str tokens per article, not str")
     return np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))

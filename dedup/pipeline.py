@@ -30,6 +30,7 @@ from dedup.cluster import (
 )
 from dedup.config import Config
 from dedup.fingerprint import fingerprint
+from dedup.memory import release_memory
 from dedup.score import (
     PAIR_COLUMNS,
     VERSION_RELATIONS,
@@ -39,7 +40,7 @@ from dedup.score import (
     story_coverage,
 )
 from dedup.teaser import teaser_matches
-from dedup.textnorm import tokenize
+from dedup.textnorm import TokenTable
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class StageTimer:
     def stage(self, name: str) -> Iterator[None]:
         t0 = time.perf_counter()
         yield
+        release_memory()
         self.timings[name] = round(time.perf_counter() - t0, 4)
         peak = peak_memory_mb()
         if peak is not None:
@@ -132,13 +134,14 @@ def cluster_id_for(canonical_id: str) -> str:
 def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False) -> RunResult:
     """Clean, fingerprint, find candidates, score, cluster. ``articles`` has at least the
     columns ``id, source, published_at, title, text`` (strings)."""
+    release_memory(collect=True)  # what reading the input left behind
     st = StageTimer(progress)
     counts: dict[str, Any] = {"articles": len(articles)}
     with st.stage("clean"):
         table = clean_frame(articles.reset_index(drop=True), config.clean)
         counts["boilerplate_lines"] = int(table["n_boilerplate_lines"].sum())
     with st.stage("fingerprint"):
-        tokens = [tokenize(b) for b in table["body"]]
+        tokens = TokenTable.from_texts(table["body"])
         with st.bar(len(tokens), "fingerprint") as bar:
             # minhash_signatures reports the number done so far, tqdm wants increments
             fps = fingerprint(
@@ -197,7 +200,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
             pairs,
             lambda queries: story_coverage(inputs, queries, config.score, scored.sentence_index),
             config.cluster,
-            np.array([len(t) for t in tokens], dtype=np.int64),
+            tokens.lengths,
             config.score.rewrite_min_words,
             times,
             lambda u, w: float(_row_dot(fps.tfidf, u, w)) >= config.score.related_cosine,

@@ -33,8 +33,9 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
+from dedup.memory import release_memory
 from dedup.parallel import fork_map
-from dedup.textnorm import count_words, tokenize
+from dedup.textnorm import TokenTable, count_words, number_strings, tokenize
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
 VERSION_RELATIONS = frozenset(("exact", "near_copy", "partial_copy", "rewrite"))
@@ -98,6 +99,34 @@ def shingle_sets(token_lists: Sequence[Sequence[str]], k: int) -> list[np.ndarra
     codes, _ = pd.factorize(
         pd.Series(list(itertools.chain.from_iterable(token_lists)), dtype=object), sort=False
     )
+    return _coded_shingle_sets(np.asarray(codes), lens, k)
+
+
+def _table_shingle_sets(table: TokenTable, rows: Sequence[int], k: int) -> list[np.ndarray]:
+    """:func:`shingle_sets` of rows of a :class:`TokenTable`, from its codes: the same
+    numbering of the tokens (equal codes are equal tokens, numbered in order of first
+    appearance in ``rows``), so the same hashes. Made a slice of rows at a time (a
+    shingle's hash depends only on its tokens' numbers)."""
+    number = np.full(len(table.vocab), -1, dtype=np.int64)
+    n_numbered = 0
+    out: list[np.ndarray] = []
+    for lo in range(0, len(rows), _SHINGLE_ROWS):
+        codes, lens = table.rows(rows[lo : lo + _SHINGLE_ROWS])
+        seen = pd.unique(codes)  # in order of first appearance
+        new = seen[number[seen] < 0]
+        number[new] = np.arange(n_numbered, n_numbered + new.size)
+        n_numbered += new.size
+        out.extend(_coded_shingle_sets(number[codes], lens, k))
+    return out
+
+
+_SHINGLE_ROWS = 8192
+"""Articles whose shingle sets are hashed at a time."""
+
+
+def _coded_shingle_sets(codes: np.ndarray, lens: np.ndarray, k: int) -> list[np.ndarray]:
+    """:func:`shingle_sets` of the articles whose tokens, numbered ``codes`` (from 0),
+    come ``lens[a]`` by ``lens[a]``."""
     ids = np.r_[np.asarray(codes, dtype=np.uint64) + np.uint64(1), np.zeros(k, np.uint64)]
     n_sh = np.where(lens >= k, lens - k + 1, np.minimum(lens, 1))
     first = _ranges(np.cumsum(lens) - lens, n_sh)  # each shingle's first token
@@ -267,97 +296,136 @@ def char_ngram_tfidf(texts: Sequence[str]) -> sp.csr_matrix:
 
 def _char_ngram_tfidf_distinct(texts: Sequence[str], mult: np.ndarray) -> sp.csr_matrix:
     """:func:`char_ngram_tfidf` rows of distinct texts, text ``k`` occurring ``mult[k]``
-    times in the collection (the document frequencies count every occurrence).
+    times in the collection (the document frequencies count every occurrence): all the
+    rows of :class:`_CharNgramRows`. Raises ``ValueError`` when no text has a word."""
+    return _CharNgramRows(texts, mult).all_rows()
+
+
+class _CharNgramRows:
+    """:func:`char_ngram_tfidf` rows of distinct texts, text ``k`` occurring ``mult[k]``
+    times in the collection (the document frequencies count every occurrence), made on
+    demand: only the statistics are held (which words each text has, the n-grams of each
+    word, the IDF), a few bytes a word instead of eight bytes an n-gram.
 
     The n-grams of each distinct word are listed once (word x n-gram counts) and a text's
     counts are its word counts times that matrix, instead of counting every n-gram of every
     text in Python. Rows keep the column order of first appearance until the L2 norms are
     taken (the order in which scikit-learn sums them), so the values are bit for bit the
-    same. Raises ``ValueError`` when no text has a word.
+    same; every step after the document frequencies is done row by row, so a row is the
+    same whichever rows are made with it. Raises ``ValueError`` when no text has a word.
     """
-    split = [text.lower().split() for text in texts]
-    lens = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-    # word ids in order of first appearance, as the loop over the words would give them
-    codes, words = pd.factorize(
-        pd.Series(list(itertools.chain.from_iterable(split)), dtype=object), sort=False
-    )
-    del split  # millions of small strings: let them go before the n-grams are listed
-    per_word = [_wb_ngrams(w) for w in words]
-    # n-gram ids in order of first appearance too
-    gram_codes, gram_names = pd.factorize(
-        pd.Series(list(itertools.chain.from_iterable(per_word)), dtype=object), sort=False
-    )
-    if len(gram_names) == 0:
-        raise ValueError("empty vocabulary")
-    n_grams = len(gram_names)
-    per_len = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
-    del per_word
-    word_grams = sp.csr_matrix(
-        (
-            np.ones(len(gram_codes), dtype=np.float32),
-            (np.repeat(np.arange(len(words)), per_len), np.asarray(gram_codes, dtype=np.int64)),
-        ),
-        shape=(len(words), n_grams),
-    )
-    text_words = sp.csr_matrix(
-        (
-            np.ones(len(codes), dtype=np.float32),
-            (np.repeat(np.arange(len(texts)), lens), np.asarray(codes, dtype=np.int64)),
-        ),
-        shape=(len(texts), len(words)),
-    )
-    # Two passes over slices of the texts, so that only one slice's counts are held at a
-    # time: document frequencies, then each slice's TF-IDF rows written into the result.
-    step = _TFIDF_ROWS
-    bounds = [(lo, min(len(texts), lo + step)) for lo in range(0, len(texts), step)]
 
-    def slice_counts(lo: int, hi: int) -> sp.csr_matrix:
+    def __init__(self, texts: Sequence[str], mult: np.ndarray) -> None:
+        lens = np.zeros(len(texts), dtype=np.int64)
+
+        def split(lo: int) -> list[str]:  # the words of a slice of texts
+            words = [text.lower().split() for text in texts[lo : lo + _SPLIT_ROWS]]
+            lens[lo : lo + len(words)] = np.fromiter(map(len, words), np.int64, len(words))
+            return list(itertools.chain.from_iterable(words))
+
+        # word ids in order of first appearance, as the loop over the words would give them
+        words, codes = number_strings(map(split, range(0, len(texts), _SPLIT_ROWS)))
+        per_len = np.zeros(len(words), dtype=np.int64)
+
+        def grams(lo: int) -> list[str]:  # the n-grams of a slice of the words
+            per_word = [_wb_ngrams(w) for w in words[lo : lo + _SPLIT_WORDS]]
+            per_len[lo : lo + len(per_word)] = np.fromiter(map(len, per_word), np.int64)
+            return list(itertools.chain.from_iterable(per_word))
+
+        # n-gram ids in order of first appearance too
+        gram_names, gram_codes = number_strings(map(grams, range(0, len(words), _SPLIT_WORDS)))
+        if len(gram_names) == 0:
+            raise ValueError("empty vocabulary")
+        n_grams = len(gram_names)
+        self.word_grams = sp.csr_matrix(
+            (
+                np.ones(len(gram_codes), dtype=np.float32),
+                (np.repeat(np.arange(len(words)), per_len), np.asarray(gram_codes, dtype=np.int64)),
+            ),
+            shape=(len(words), n_grams),
+        )
+        self.text_words = sp.csr_matrix(
+            (
+                np.ones(len(codes), dtype=np.float32),
+                (np.repeat(np.arange(len(texts)), lens), np.asarray(codes, dtype=np.int64)),
+            ),
+            shape=(len(texts), len(words)),
+        )
+        self.shape = (len(texts), n_grams)
+        # Document frequencies a slice of the texts at a time (only one slice's counts are
+        # held), then scikit-learn's own steps for the IDF.
+        df = np.zeros(n_grams, dtype=np.int64)
+        self.tfidf = TfidfTransformer(sublinear_tf=True)
+        for lo in range(0, len(texts), _TFIDF_ROWS):
+            counts = self._counts(self.text_words[lo : lo + _TFIDF_ROWS])
+            if lo == 0:
+                self.tfidf.fit(counts)  # the shape; the weights are set below
+            per_row = np.repeat(mult[lo : lo + _TFIDF_ROWS], np.diff(counts.indptr))
+            df += np.bincount(counts.indices, weights=per_row, minlength=n_grams).astype(np.int64)
+        df_f = df.astype(self.tfidf.idf_.dtype)
+        df_f += 1.0
+        idf = np.full_like(df_f, fill_value=int(mult.sum()) + 1, dtype=self.tfidf.idf_.dtype)
+        idf /= df_f
+        np.log(idf, out=idf)
+        idf += 1.0
+        self.tfidf.idf_ = idf
+        # columns in the order of the sorted vocabulary (Python's string order)
+        self.remap = np.empty(n_grams, dtype=np.int32)
+        self.remap[np.argsort(np.asarray(gram_names, dtype=object), kind="stable")] = np.arange(
+            n_grams
+        )
+
+    def _counts(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
         # whole counts: exact in float32 in any order of summation
-        counts = sp.csr_matrix(text_words[lo:hi] @ word_grams)
+        counts = sp.csr_matrix(text_words @ self.word_grams)
         counts.sort_indices()  # columns sorted by first appearance, as scikit-learn has them
         return counts
 
-    df = np.zeros(n_grams, dtype=np.int64)
-    sizes: list[int] = []
-    tfidf = TfidfTransformer(sublinear_tf=True)
-    for lo, hi in bounds:
-        counts = slice_counts(lo, hi)
-        if lo == 0:
-            tfidf.fit(counts)  # the shape; the weights are set below
-        per_row = np.repeat(mult[lo:hi], np.diff(counts.indptr))
-        df += np.bincount(counts.indices, weights=per_row, minlength=n_grams).astype(np.int64)
-        sizes.append(counts.nnz)
-    # document frequencies over every occurrence, then scikit-learn's own steps
-    df_f = df.astype(tfidf.idf_.dtype)
-    df_f += 1.0
-    idf = np.full_like(df_f, fill_value=int(mult.sum()) + 1, dtype=tfidf.idf_.dtype)
-    idf /= df_f
-    np.log(idf, out=idf)
-    idf += 1.0
-    tfidf.idf_ = idf
-    # columns in the order of the sorted vocabulary (Python's string order)
-    remap = np.empty(n_grams, dtype=np.int32)
-    remap[np.argsort(np.asarray(gram_names, dtype=object), kind="stable")] = np.arange(n_grams)
-    total = int(sum(sizes))
-    data = np.empty(total, dtype=np.float32)
-    indices = np.empty(total, dtype=np.int32)
-    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    at = 0
-    for lo, hi in bounds:
-        part = sp.csr_matrix(tfidf.transform(slice_counts(lo, hi), copy=False))
-        part.indices = remap[part.indices]
+    def _rows(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
+        part = sp.csr_matrix(self.tfidf.transform(self._counts(text_words), copy=False))
+        part.indices = self.remap[part.indices]
         part.has_sorted_indices = False
         part.sort_indices()
-        data[at : at + part.nnz] = part.data
-        indices[at : at + part.nnz] = part.indices
-        indptr[lo + 1 : hi + 1] = at + part.indptr[1:]
-        at += part.nnz
-    out = sp.csr_matrix((data, indices, indptr), shape=(len(texts), n_grams))
-    out.has_sorted_indices = True
-    return out
+        return part
+
+    def __getitem__(self, sel: np.ndarray) -> sp.csr_matrix:
+        """Rows ``sel`` (repeats allowed), each distinct row made once."""
+        sel = np.asarray(sel, dtype=np.int64)
+        if sel.size == 0:
+            return sp.csr_matrix((0, self.shape[1]), dtype=np.float32)
+        distinct, back = np.unique(sel, return_inverse=True)
+        out: sp.csr_matrix = self._rows(self.text_words[distinct])
+        if distinct.size == sel.size and np.array_equal(distinct, sel):
+            return out
+        return sp.csr_matrix(out[back])
+
+    def all_rows(self) -> sp.csr_matrix:
+        """Every row, made a slice of texts at a time into one matrix."""
+        n = self.shape[0]
+        parts = [
+            self._rows(self.text_words[lo : lo + _TFIDF_ROWS]) for lo in range(0, n, _TFIDF_ROWS)
+        ]
+        total = sum(p.nnz for p in parts)
+        data = np.empty(total, dtype=np.float32)
+        indices = np.empty(total, dtype=np.int32)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        at = 0
+        for lo, part in zip(range(0, n, _TFIDF_ROWS), parts, strict=True):
+            hi = lo + part.shape[0]
+            data[at : at + part.nnz] = part.data
+            indices[at : at + part.nnz] = part.indices
+            indptr[lo + 1 : hi + 1] = at + part.indptr[1:]
+            at += part.nnz
+        out = sp.csr_matrix((data, indices, indptr), shape=self.shape)
+        out.has_sorted_indices = True
+        return out
 
 
-_TFIDF_ROWS = 20_000
+_SPLIT_ROWS = 4096
+"""Texts (or articles) split into words (or sentences) at a time while they are numbered."""
+_SPLIT_WORDS = 65_536
+"""Distinct words whose character n-grams are listed and numbered at a time."""
+_TFIDF_ROWS = 4096
 """Texts per slice of the character n-gram TF-IDF: bounds the memory of its counts."""
 
 
@@ -390,7 +458,7 @@ def _index_part(
         if not distinct:
             return sp.csr_matrix((0, 1), dtype=np.float32)
         try:
-            return _char_ngram_tfidf_distinct(distinct, mult)
+            return _CharNgramRows(distinct, mult)
         except ValueError:
             return sp.csr_matrix((len(distinct), 1), dtype=np.float32)
     return (
@@ -408,16 +476,23 @@ class _SentenceIndex:
     def __init__(
         self, sentences: Sequence[Sequence[str]], rows: np.ndarray, n_jobs: int = 1
     ) -> None:
-        flat: list[str] = []
         self.offsets: dict[int, tuple[int, int]] = {}
-        for r in rows.tolist():
-            start = len(flat)
-            flat.extend(s.lower() for s in sentences[r])
-            self.offsets[r] = (start, len(flat))
+        at = 0
+
+        def lowered(part: list[int]) -> list[str]:  # the sentences of a slice of the rows
+            nonlocal at
+            out: list[str] = []
+            for r in part:
+                out.extend(s.lower() for s in sentences[r])
+                self.offsets[r] = (at, at + len(sentences[r]))
+                at += len(sentences[r])
+            return out
+
         # a sentence that recurs (copies of a story) is measured once and counted each time
-        codes, uniques = pd.factorize(pd.Series(flat, dtype=object))
-        inv = np.asarray(codes, dtype=np.int64)
-        distinct: list[str] = list(uniques)
+        rs = rows.tolist()
+        slices = (rs[k : k + _SPLIT_ROWS] for k in range(0, len(rs), _SPLIT_ROWS))
+        distinct, codes = number_strings(map(lowered, slices))
+        inv = codes.astype(np.int64)
         mult = np.bincount(inv, minlength=len(distinct))
         # matrices of the distinct sentences; ``inv`` maps each sentence to its row. The
         # n-gram TF-IDF and the rest are built side by side in workers for large batches.
@@ -435,6 +510,7 @@ class _SentenceIndex:
         self.matrix = chars
         self.numbers, self.bigrams, self.quoted, weights = rest
         self.weights = weights[inv]
+        release_memory()  # the numbering's strings: before the scoring forks its workers
 
     def take(self, sel: np.ndarray | slice) -> _Sentences:
         """Sentences ``sel`` (positions in the index), each with its distinct row."""
@@ -522,8 +598,24 @@ statements, and a commentary quotes what it discusses."""
 
 def _quoted_shares_many(articles: Sequence[Sequence[str]]) -> np.ndarray:
     """Share of each sentence's characters inside quotation marks (a quotation may run
-    over several sentences of its article), for every sentence of several articles in one
-    pass: the articles are joined by line breaks, which no quotation spans."""
+    over several sentences of its article), for every sentence of several articles, a
+    slice of articles at a time (:func:`_quoted_shares_slice`; no quotation spans two
+    articles, so the slices do not change the shares; only one slice's per-character
+    arrays are held)."""
+    parts = [
+        _quoted_shares_slice(articles[lo : lo + _QUOTE_ARTICLES])
+        for lo in range(0, len(articles), _QUOTE_ARTICLES)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+
+
+_QUOTE_ARTICLES = 2048
+"""Articles whose quoted shares are measured in one pass."""
+
+
+def _quoted_shares_slice(articles: Sequence[Sequence[str]]) -> np.ndarray:
+    """:func:`_quoted_shares_many` in one pass: the articles are joined by line breaks,
+    which no quotation spans."""
     texts = [" ".join(sents) for sents in articles if sents]
     lengths = np.fromiter(
         (len(x) for sents in articles for x in sents), dtype=np.int64, count=sum(map(len, articles))
@@ -591,11 +683,16 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
     n = len(sentences)
     if not n:
         return sp.csr_matrix((0, 1), dtype=np.float32)
-    toks = [tokenize(s) for s in sentences]
-    lengths = np.fromiter(map(len, toks), dtype=np.int64, count=n)
-    words = itertools.chain.from_iterable
-    raw = {t: i for i, t in enumerate(dict.fromkeys(words(toks)))}
-    flat = np.fromiter(map(raw.__getitem__, words(toks)), dtype=np.int64, count=int(lengths.sum()))
+    lengths = np.zeros(n, dtype=np.int64)
+
+    def tokens(lo: int) -> list[str]:  # the tokens of a slice of the sentences
+        toks = [tokenize(s) for s in sentences[lo : lo + _SPLIT_ROWS]]
+        lengths[lo : lo + len(toks)] = np.fromiter(map(len, toks), np.int64, len(toks))
+        return list(itertools.chain.from_iterable(toks))
+
+    # token ids in order of first appearance, a slice of sentences at a time
+    raw, codes = number_strings(map(tokens, range(0, n, _SPLIT_ROWS)))
+    flat = codes.astype(np.int64)
     stems = [_stem(t) for t in raw]
     vocab = sorted(set(stems))
     rank = {s: i for i, s in enumerate(vocab)}
@@ -735,7 +832,7 @@ def sentence_pair_similarity(
 _BLOCK_CELLS = 1 << 20
 """Sentence x window scores of one block: a component of the pair graph whose articles'
 sentences meet all its articles' windows at once (larger components are split by source)."""
-_CHUNK_CELLS = 1 << 22
+_CHUNK_CELLS = 1 << 20
 """Sentence x window scores per chunk of blocks: bounds the memory of one product."""
 
 
@@ -1266,11 +1363,17 @@ class ArticleFacts:
 def article_facts(inputs: ScoringInputs, rows: np.ndarray) -> ArticleFacts:
     """Shingle sets, digests, word counts and figures of ``rows``."""
     rs = rows.tolist()
-    sets = shingle_sets([inputs.tokens[r] for r in rs], inputs.shingle_size)
+    tokens = inputs.tokens
+    if isinstance(tokens, TokenTable):
+        sets = _table_shingle_sets(tokens, rs, inputs.shingle_size)
+        nwords = dict(zip(rs, tokens.lengths[rows].tolist(), strict=True))
+    else:
+        sets = shingle_sets([tokens[r] for r in rs], inputs.shingle_size)
+        nwords = {r: len(tokens[r]) for r in rs}
     return ArticleFacts(
         sets=dict(zip(rs, sets, strict=True)),
-        digests={r: body_digest(inputs.tokens[r]) for r in rs},
-        nwords={r: len(inputs.tokens[r]) for r in rs},
+        digests={r: body_digest(tokens[r]) for r in rs},
+        nwords=nwords,
         figures={r: figures(inputs.sentences[r]) for r in rs},
     )
 
@@ -1391,15 +1494,22 @@ def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
     summed in the order and precision of ``x[i].multiply(x[j]).sum()``."""
     if x.shape[1] == 0:
         return np.zeros(len(ii), dtype=np.float64)
-    xi, xj = sp.csr_matrix(x[ii]), sp.csr_matrix(x[jj])
-    xi.sum_duplicates()  # canonical rows: the product's entries in the one-row order
-    xj.sum_duplicates()
-    prod = sp.csr_matrix(xi.multiply(xj))
-    data, ptr = prod.data, prod.indptr.tolist()
-    return np.array(
-        [data[s:e].sum() if e > s else 0.0 for s, e in itertools.pairwise(ptr)],
-        dtype=np.float64,
-    )
+    out = np.empty(len(ii), dtype=np.float64)
+    for lo in range(0, len(ii), _DOT_PAIRS):  # a slice of pairs at a time: bounded memory
+        xi = sp.csr_matrix(x[ii[lo : lo + _DOT_PAIRS]])
+        xj = sp.csr_matrix(x[jj[lo : lo + _DOT_PAIRS]])
+        xi.sum_duplicates()  # canonical rows: the product's entries in the one-row order
+        xj.sum_duplicates()
+        prod = sp.csr_matrix(xi.multiply(xj))
+        data, ptr = prod.data, prod.indptr.tolist()
+        out[lo : lo + xi.shape[0]] = [
+            data[s:e].sum() if e > s else 0.0 for s, e in itertools.pairwise(ptr)
+        ]
+    return out
+
+
+_DOT_PAIRS = 16_384
+"""Pairs whose TF-IDF rows are gathered at a time by :func:`_row_dots`."""
 
 
 @dataclass(frozen=True)

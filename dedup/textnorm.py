@@ -6,9 +6,14 @@ All functions are pure and idempotent where that makes sense: ``normalize_text(n
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from html.parser import HTMLParser
+from typing import overload
+
+import numpy as np
 
 _WORD_RE = re.compile(r"\w+")
 _SPACE_RE = re.compile(r"[^\S\n]+")
@@ -350,3 +355,89 @@ def split_sentences(text: str) -> list[str]:
     boundary = _BOUNDARY if "!" in text or "?" in text else _BOUNDARY_DOT
     cut = boundary.sub(_cut_unless_abbrev, text)
     return [piece for piece in [p.strip() for p in cut.split("\n")] if piece]
+
+
+_TOKEN_CHUNK = 4096
+"""Texts tokenised at a time by :meth:`TokenTable.from_texts`."""
+
+
+def number_strings(chunks: Iterable[list[str]]) -> tuple[list[str], np.ndarray]:
+    """The distinct strings of a stream of lists, in order of first appearance, and the
+    number (int32) of every string in that order: ``pandas.factorize(sort=False)`` of
+    their concatenation, one list at a time (only the distinct strings are kept)."""
+    vocab: dict[str, int] = {}
+    parts: list[np.ndarray] = []
+    for flat in chunks:
+        # new strings get the next numbers in their order of first appearance (the dict
+        # keeps that order; every lookup after the first reuses the string's hash)
+        new = [t for t in dict.fromkeys(flat) if t not in vocab]
+        vocab.update(zip(new, range(len(vocab), len(vocab) + len(new)), strict=True))
+        parts.append(np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat)))
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return list(vocab), codes
+
+
+class TokenTable(Sequence[list[str]]):
+    """The tokens (:func:`tokenize`) of many texts, held as one array of integer codes.
+
+    Indexing gives a text's token list (a slice gives a list of them), built on demand from
+    the one copy of each distinct token, so a batch costs four bytes a token instead of a
+    string object each. Codes number the distinct tokens in order of first appearance
+    (text by text, token by token), the order in which scikit-learn's ``CountVectorizer``
+    numbers its vocabulary before sorting it.
+    """
+
+    def __init__(self, vocab: Sequence[str], codes: np.ndarray, lengths: np.ndarray) -> None:
+        self.vocab = np.empty(len(vocab), dtype=object)
+        self.vocab[:] = list(vocab)
+        self.codes = np.asarray(codes, dtype=np.int32)
+        self.lengths = np.asarray(lengths, dtype=np.int64)
+        self.offsets = np.zeros(self.lengths.size + 1, dtype=np.int64)
+        np.cumsum(self.lengths, out=self.offsets[1:])
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> TokenTable:
+        """Tokenise ``texts`` a chunk at a time (only one chunk's token strings are held)."""
+        lengths: list[int] = []
+
+        def chunks() -> Iterator[list[str]]:
+            it = iter(texts)
+            while chunk := [tokenize(t) for t in itertools.islice(it, _TOKEN_CHUNK)]:
+                lengths.extend(map(len, chunk))
+                yield list(itertools.chain.from_iterable(chunk))
+
+        vocab, codes = number_strings(chunks())
+        return cls(vocab, codes, np.array(lengths, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return int(self.lengths.size)
+
+    @overload
+    def __getitem__(self, i: int) -> list[str]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[list[str]]: ...
+
+    def __getitem__(self, i: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("token table index out of range")
+        i %= n
+        out: list[str] = self.vocab[self.codes[self.offsets[i] : self.offsets[i + 1]]].tolist()
+        return out
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return (self[k] for k in range(len(self)))
+
+    def rows(self, rows: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The codes of ``rows`` concatenated, and each row's number of tokens."""
+        r = np.asarray(rows, dtype=np.int64)
+        n = self.lengths[r]
+        starts = self.offsets[r]
+        total = int(n.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int32), n
+        within = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
+        return self.codes[np.repeat(starts, n) + within], n

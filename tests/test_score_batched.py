@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -13,7 +15,7 @@ from dedup.config import ScoreConfig
 from dedup.fingerprint import build_tfidf
 from dedup.minhash import MinHashParams, minhash_signatures
 from dedup.score import ScoringInputs, char_ngram_tfidf, score_pairs
-from dedup.textnorm import tokenize
+from dedup.textnorm import TokenTable, tokenize
 from tests.score_reference import _coverage as reference_coverage
 from tests.score_reference import reference_quoted_shares, reference_score_pairs
 
@@ -144,9 +146,15 @@ def test_batched_scorer_equals_per_pair_reference(
     ii, jj = np.triu_indices(len(arts), k=1)
     pick = rng.random(ii.size) < 0.15
     pairs = np.c_[ii[pick], jj[pick]]
+    if seed == 2:  # the pipeline's compact tokens give the same scores
+        tokens = TokenTable.from_texts(" ".join(s) for s in arts)
+        assert list(tokens) == list(inputs.tokens)
+        inputs = dataclasses.replace(inputs, tokens=tokens)
     # small batches and product slices so that the batch and slice edges are exercised
     monkeypatch.setattr(score_mod, "_BLOCK_CELLS", 300)
     monkeypatch.setattr(score_mod, "_CHUNK_CELLS", 2000)
+    monkeypatch.setattr(score_mod, "_DOT_PAIRS", 7)
+    monkeypatch.setattr(score_mod, "_SHINGLE_ROWS", 5)
     cfg = ScoreConfig()
     new = score_pairs(pairs, inputs, cfg, keep_unrelated=True)
     ref = reference_score_pairs(pairs, inputs, cfg, keep_unrelated=True)
@@ -332,7 +340,11 @@ def test_verbatim_copies_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> N
     assert any(i % 12 == j % 12 for i, j in pairs.tolist())  # twins were paired
 
 
-def test_quoted_shares_of_many_articles_equal_one_article_at_a_time() -> None:
+@pytest.mark.parametrize("per_pass", [1, 3, 2048])
+def test_quoted_shares_of_many_articles_equal_one_article_at_a_time(
+    per_pass: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(score_mod, "_QUOTE_ARTICLES", per_pass)
     rng = np.random.default_rng(17)
     arts = _corpus(rng, 80)
     arts[3] = []
@@ -376,11 +388,31 @@ def test_sentence_index_built_in_workers_equals_one_built_here(
     started = _count_pools(monkeypatch)
     there = score_mod._SentenceIndex(arts, rows, n_jobs=2)
     assert started
+    every = np.arange(here.inv.max() + 1)
     for name in ("matrix", "numbers", "bigrams"):
-        a, b = getattr(here, name), getattr(there, name)
+        a, b = getattr(here, name)[every], getattr(there, name)[every]
         assert a.shape == b.shape and (a != b).nnz == 0, name
         assert np.array_equal(a.indices, b.indices), name
     assert np.array_equal(here.weights, there.weights)
     assert np.array_equal(here.quoted, there.quoted)
     assert np.array_equal(here.inv, there.inv) and here.offsets == there.offsets
-    assert here.matrix.nnz > 100
+    assert here.matrix[every].nnz > 100
+
+
+def test_char_ngram_rows_made_on_demand_equal_the_whole_matrix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sentence index makes its n-gram rows when asked: any selection (repeats, any
+    order) gives, bit for bit, the rows of the matrix made all at once."""
+    rng = np.random.default_rng(29)
+    base = [_sentence(rng).lower() for _ in range(40)] + ["", "x"]
+    mult = rng.integers(1, 4, size=len(base))
+    monkeypatch.setattr(score_mod, "_TFIDF_ROWS", 7)  # the statistics in several slices
+    rows = score_mod._CharNgramRows(base, mult)
+    whole = rows.all_rows()
+    for sel in (np.arange(len(base)), rng.integers(0, len(base), size=25), np.array([3, 3, 0])):
+        got, want = rows[sel], sp.csr_matrix(whole[sel])
+        assert np.array_equal(got.indptr, want.indptr)
+        assert np.array_equal(got.indices, want.indices)
+        assert np.array_equal(got.data, want.data)
+    assert rows[np.zeros(0, dtype=np.int64)].shape == (0, whole.shape[1])

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from dedup.config import ClusterConfig, ScoreConfig
 from dedup.score import _quoted_shares_many, figures, figures_disagree
-from dedup.textnorm import tokenize
+from dedup.textnorm import TokenTable, tokenize
 
 TEASER_MIN_SENTENCE_WORDS = 10
 """Words a sentence of the short text needs to count as evidence: a headline-sized line
@@ -109,22 +109,27 @@ def teaser_matches(
         return []
     vocab = {w: c for c, w in enumerate(sorted(set().union(*ev_tokens)))}
     # Document frequency of the evidence words over the batch, and each text's lede.
-    df = np.zeros(len(vocab), dtype=np.float64)
     win_rows: list[int] = []  # the text of each lede window
     win_cols: list[int] = []
     win_text: list[int] = []
     win_sents: list[list[str]] = []
+    df = _document_frequency(tokens, vocab)
+    lede_words: dict[str, set[int]] = {}  # syndicated copies share their lede sentences
     for r in range(n):
-        df[[vocab[w] for w in set(tokens[r]) if w in vocab]] += 1.0
         if n_words[r] < 2 * TEASER_MIN_SENTENCE_WORDS:
             continue
         lede = _lede(sentences[r], teaser_words)
-        words = [{vocab[w] for w in tokenize(s) if w in vocab} for s in lede]
+        words = []
+        for s in lede:
+            cols = lede_words.get(s)
+            if cols is None:
+                cols = lede_words[s] = {vocab[w] for w in tokenize(s) if w in vocab}
+            words.append(cols)
         for k in range(len(lede)):
             for span in (1, 2):
                 if k + span > len(lede):
                     continue
-                cols = set().union(*words[k : k + span])
+                cols = words[k] if span == 1 else words[k] | words[k + 1]
                 win_rows.extend([len(win_text)] * len(cols))
                 win_cols.extend(cols)
                 win_text.append(r)
@@ -187,6 +192,34 @@ def teaser_matches(
         for (r, p), share in sorted(best.items())
         if sum(ev_words[x] for x in found_in[(r, p)]) >= TEASER_TOLD * told[r]
     ]
+
+
+_DF_ROWS = 20_000
+
+
+def _document_frequency(tokens: Sequence[Sequence[str]], vocab: dict[str, int]) -> np.ndarray:
+    """How many texts hold each word of ``vocab`` (float64, by vocab number)."""
+    if isinstance(tokens, TokenTable):
+        col = np.fromiter(
+            (vocab.get(w, -1) for w in tokens.vocab.tolist()),
+            dtype=np.int64,
+            count=len(tokens.vocab),
+        )
+        counts = np.zeros(len(vocab), dtype=np.int64)
+        for start in range(0, len(tokens), _DF_ROWS):  # a slice of texts at a time
+            stop = min(len(tokens), start + _DF_ROWS)
+            cols = col[tokens.codes[tokens.offsets[start] : tokens.offsets[stop]]]
+            rows = np.repeat(np.arange(stop - start, dtype=np.int64), tokens.lengths[start:stop])
+            keep = cols >= 0
+            cells = np.sort(rows[keep] * len(vocab) + cols[keep])
+            first = np.ones(cells.size, dtype=bool)  # one count per text and word
+            first[1:] = cells[1:] != cells[:-1]
+            counts += np.bincount(cells[first] % len(vocab), minlength=len(vocab))
+        return counts.astype(np.float64)
+    df = np.zeros(len(vocab), dtype=np.float64)
+    for toks in tokens:
+        df[[vocab[w] for w in set(toks) if w in vocab]] += 1.0
+    return df
 
 
 def _titles_apart(a: str, b: str, least: float) -> bool:

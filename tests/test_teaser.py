@@ -167,3 +167,20 @@ def test_teaser_matching_several_stories_is_a_template_and_stays_alone() -> None
     assert attach_teasers(joined, [(3, 0, 1.0), (3, 1, 0.9)]).tolist() == [0, 0, 2, 0]
     # a text already in a cluster is not moved
     assert attach_teasers(np.array([0, 1, 1]), [(2, 0, 1.0)]).tolist() == [0, 1, 1]
+
+
+def test_document_frequency_from_token_codes_equals_the_list_path() -> None:
+    from dedup.teaser import _document_frequency
+    from dedup.textnorm import TokenTable
+
+    texts = [
+        "The port strike ended on Monday",
+        "Strike strike strike at the port",
+        "",
+        "Monday was quiet at the harbour and the port",
+    ] * 3
+    table = TokenTable.from_texts(texts)
+    vocab = {w: i for i, w in enumerate(["port", "strike", "monday", "harbour", "absent"])}
+    by_codes = _document_frequency(table, vocab)
+    by_lists = _document_frequency([list(t) for t in table], vocab)
+    assert by_codes.tolist() == by_lists.tolist() == [9.0, 6.0, 6.0, 3.0, 0.0]

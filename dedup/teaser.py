@@ -108,39 +108,49 @@ def teaser_matches(
     if not ev_rows:
         return []
     vocab = {w: c for c, w in enumerate(sorted(set().union(*ev_tokens)))}
-    # Document frequency of the evidence words over the batch, and each text's lede.
-    win_rows: list[int] = []  # the text of each lede window
+    # Document frequency of the evidence words over the batch, and each text's lede as
+    # windows of one or two sentences; syndicated copies share their lede, so each distinct
+    # window is one row, with the texts that have it.
+    win_rows: list[int] = []
     win_cols: list[int] = []
-    win_text: list[int] = []
     win_sents: list[list[str]] = []
+    win_id: dict[tuple[str, ...], int] = {}
+    members: list[list[int]] = []  # the texts of each distinct window
     df = _document_frequency(tokens, vocab)
-    lede_words: dict[str, set[int]] = {}  # syndicated copies share their lede sentences
+    lede_words: dict[str, set[int]] = {}
     for r in range(n):
         if n_words[r] < 2 * TEASER_MIN_SENTENCE_WORDS:
             continue
         lede = _lede(sentences[r], teaser_words)
-        words = []
-        for s in lede:
-            cols = lede_words.get(s)
-            if cols is None:
-                cols = lede_words[s] = {vocab[w] for w in tokenize(s) if w in vocab}
-            words.append(cols)
         for k in range(len(lede)):
             for span in (1, 2):
                 if k + span > len(lede):
                     continue
-                cols = words[k] if span == 1 else words[k] | words[k + 1]
-                win_rows.extend([len(win_text)] * len(cols))
-                win_cols.extend(cols)
-                win_text.append(r)
-                win_sents.append(lede[k : k + span])
-    if not win_text:
+                key = tuple(lede[k : k + span])
+                w = win_id.get(key)
+                if w is None:
+                    w = win_id[key] = len(win_sents)
+                    cols: set[int] = set()
+                    for sent in key:
+                        got = lede_words.get(sent)
+                        if got is None:
+                            got = lede_words[sent] = {
+                                vocab[t] for t in tokenize(sent) if t in vocab
+                            }
+                        cols |= got
+                    win_rows.extend([w] * len(cols))
+                    win_cols.extend(cols)
+                    win_sents.append(list(key))
+                    members.append([])
+                if not members[w] or members[w][-1] != r:
+                    members[w].append(r)
+    if not win_sents:
         return []
     idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
     if n >= 20:  # as the TF-IDF of the candidates stage: small batches prune nothing
         idf[df > 0.5 * n] = 0.0
     ledes = sp.csr_matrix(
-        (np.ones(len(win_rows)), (win_rows, win_cols)), shape=(len(win_text), len(vocab))
+        (np.ones(len(win_rows)), (win_rows, win_cols)), shape=(len(win_sents), len(vocab))
     )
     ev = _weighted_rows([[vocab[w] for w in toks] for toks in ev_tokens], idf, len(vocab))
     weight = np.asarray(ev.sum(axis=1)).ravel()
@@ -151,26 +161,41 @@ def teaser_matches(
     gap = window_days * 86400.0
     figs: dict[int, frozenset[str]] = {}
     ev_text = np.asarray(ev_rows, dtype=np.int64)
-    win_of = np.asarray(win_text, dtype=np.int64)
+    n_members = np.array([len(m) for m in members], dtype=np.int64)
+    member_at = np.zeros(n_members.size + 1, dtype=np.int64)
+    np.cumsum(n_members, out=member_at[1:])
+    member_of = np.fromiter(
+        (t for m in members for t in m), dtype=np.int64, count=int(member_at[-1])
+    )
     for start in range(0, ev.shape[0], _CHUNK):
         stop = min(ev.shape[0], start + _CHUNK)
         hit = (probe[start:stop] @ ledes_t).tocoo()
         xs = hit.row.astype(np.int64) + start
         ws = hit.col.astype(np.int64)
-        rs, ps = ev_text[xs], win_of[ws]
+        share = np.asarray(ev[xs].multiply(ledes[ws]).sum(axis=1)).ravel() / weight[xs]
+        keep = share >= match
+        xs, ws, share = xs[keep], ws[keep], share[keep]
+        # Each window stands for the texts that have it.
+        cnt = n_members[ws]
+        total = int(cnt.sum())
+        within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        ps = member_of[np.repeat(member_at[ws], cnt) + within]
+        xs, ws, share = np.repeat(xs, cnt), np.repeat(ws, cnt), np.repeat(share, cnt)
+        rs = ev_text[xs]
         # A longer text published near the short one and not long after it (NaN gaps
         # compare False: kept).
         after = times[ps] - times[rs]
         keep = (ps != rs) & (n_words[ps] >= 2 * n_words[rs]) & ~(np.abs(after) > gap)
         if order:
             keep &= ~(after >= order)
-        xs, ws = xs[keep], ws[keep]
-        if xs.size == 0:
-            continue
-        share = np.asarray(ev[xs].multiply(ledes[ws]).sum(axis=1)).ravel() / weight[xs]
-        keep = share >= match
-        for x, w, v in zip(xs[keep].tolist(), ws[keep].tolist(), share[keep].tolist(), strict=True):
-            r, p = ev_rows[x], win_text[w]
+        for x, w, p, v in zip(
+            xs[keep].tolist(),
+            ws[keep].tolist(),
+            ps[keep].tolist(),
+            share[keep].tolist(),
+            strict=True,
+        ):
+            r = ev_rows[x]
             if not ev_figures[x] <= figures(win_sents[w]):
                 continue
             if _titles_apart(titles[r], titles[p], score.short_title_jaccard):

@@ -12,6 +12,7 @@ sentence is no evidence: independent reports of one event quote the same stateme
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from itertools import pairwise
@@ -111,17 +112,17 @@ def teaser_matches(
     # Document frequency of the evidence words over the batch, and each text's lede as
     # windows of one or two sentences; syndicated copies share their lede, so each distinct
     # window is one row, with the texts that have it.
-    win_rows: list[int] = []
-    win_cols: list[int] = []
-    win_sents: list[list[str]] = []
+    win_rows = array("q")  # compact: a window's entries, 8 bytes each
+    win_cols = array("q")
+    win_sents: list[tuple[str, ...]] = []
     win_id: dict[tuple[str, ...], int] = {}
     members: list[list[int]] = []  # the texts of each distinct window
     df = _document_frequency(tokens, vocab)
-    lede_words: dict[str, set[int]] = {}
     for r in range(n):
         if n_words[r] < 2 * TEASER_MIN_SENTENCE_WORDS:
             continue
         lede = _lede(sentences[r], teaser_words)
+        words: list[set[int]] | None = None  # made only when the text has a new window
         for k in range(len(lede)):
             for span in (1, 2):
                 if k + span > len(lede):
@@ -129,18 +130,13 @@ def teaser_matches(
                 key = tuple(lede[k : k + span])
                 w = win_id.get(key)
                 if w is None:
+                    if words is None:
+                        words = [{vocab[t] for t in tokenize(x) if t in vocab} for x in lede]
                     w = win_id[key] = len(win_sents)
-                    cols: set[int] = set()
-                    for sent in key:
-                        got = lede_words.get(sent)
-                        if got is None:
-                            got = lede_words[sent] = {
-                                vocab[t] for t in tokenize(sent) if t in vocab
-                            }
-                        cols |= got
+                    cols = words[k] if span == 1 else words[k] | words[k + 1]
                     win_rows.extend([w] * len(cols))
                     win_cols.extend(cols)
-                    win_sents.append(list(key))
+                    win_sents.append(key)
                     members.append([])
                 if not members[w] or members[w][-1] != r:
                     members[w].append(r)
@@ -150,7 +146,11 @@ def teaser_matches(
     if n >= 20:  # as the TF-IDF of the candidates stage: small batches prune nothing
         idf[df > 0.5 * n] = 0.0
     ledes = sp.csr_matrix(
-        (np.ones(len(win_rows)), (win_rows, win_cols)), shape=(len(win_sents), len(vocab))
+        (
+            np.ones(len(win_rows)),
+            (np.frombuffer(win_rows, dtype=np.int64), np.frombuffer(win_cols, dtype=np.int64)),
+        ),
+        shape=(len(win_sents), len(vocab)),
     )
     ev = _weighted_rows([[vocab[w] for w in toks] for toks in ev_tokens], idf, len(vocab))
     weight = np.asarray(ev.sum(axis=1)).ravel()

@@ -88,7 +88,7 @@ def teaser_matches(
     # Evidence sentences of the short texts.
     ev_rows: list[int] = []
     ev_tokens: list[set[str]] = []
-    ev_pairs: list[set[tuple[str, str]]] = []
+    ev_sents: list[str] = []  # word pairs made only for the sentences that match a lede
     ev_figures: list[frozenset[str]] = []
     quoted = _quoted_shares_many([sentences[r] for r in short])
     ev_words: list[int] = []
@@ -103,7 +103,7 @@ def teaser_matches(
                 ev_rows.append(r)
                 ev_words.append(len(toks))
                 ev_tokens.append(set(toks))
-                ev_pairs.append(set(pairwise(toks)))
+                ev_sents.append(s)
                 ev_figures.append(figures([s]))
             k += 1
     if not ev_rows:
@@ -112,8 +112,8 @@ def teaser_matches(
     # Document frequency of the evidence words over the batch, and each text's lede as
     # windows of one or two sentences; syndicated copies share their lede, so each distinct
     # window is one row, with the texts that have it.
-    win_rows = array("q")  # compact: a window's entries, 8 bytes each
-    win_cols = array("q")
+    win_rows = array("i")  # compact: a window's entries, 4 bytes each
+    win_cols = array("i")
     win_sents: list[tuple[str, ...]] = []
     win_id: dict[tuple[str, ...], int] = {}
     members: list[list[int]] = []  # the texts of each distinct window
@@ -148,11 +148,13 @@ def teaser_matches(
     ledes = sp.csr_matrix(
         (
             np.ones(len(win_rows)),
-            (np.frombuffer(win_rows, dtype=np.int64), np.frombuffer(win_cols, dtype=np.int64)),
+            (np.frombuffer(win_rows, dtype=np.int32), np.frombuffer(win_cols, dtype=np.int32)),
         ),
         shape=(len(win_sents), len(vocab)),
     )
     ev = _weighted_rows([[vocab[w] for w in toks] for toks in ev_tokens], idf, len(vocab))
+    del ev_tokens
+    ev_pairs: dict[int, set[tuple[str, str]]] = {}
     weight = np.asarray(ev.sum(axis=1)).ravel()
     probe = _prefix_rows(ev, 1.0 - match)
     ledes_t = ledes.T.tocsr()
@@ -207,6 +209,8 @@ def teaser_matches(
             if figures_disagree(figs[r], figs[p], score):
                 continue
             toks = [t for s in win_sents[w] for t in tokenize(s)]
+            if x not in ev_pairs:
+                ev_pairs[x] = set(pairwise(tokenize(ev_sents[x])))
             in_order = ev_pairs[x] & set(pairwise(toks))
             if len(in_order) < TEASER_PAIR_SHARE * len(ev_pairs[x]):
                 continue

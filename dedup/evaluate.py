@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
+from dedup.cluster import UnionFind
 from dedup.errors import InputError
 from dedup.score import VERSION_RELATIONS
 
@@ -157,23 +158,6 @@ def evaluate_clusters(
     return Evaluation(metrics, describe(fm[:worst]), describe(misses[:worst]))
 
 
-def _components(ids: list[str], edges: list[tuple[str, str]]) -> dict[str, str]:
-    """Each id's connected group under ``edges``, named by its smallest id."""
-    parent = {i: i for i in ids}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {i: find(i) for i in ids}
-
-
 def evaluate_pairs(
     clusters: pd.DataFrame,
     truth: pd.DataFrame,
@@ -201,11 +185,13 @@ def evaluate_pairs(
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     named = sorted(set(id1) | set(id2))
-    groups = _components(named, [(a, b) for a, b, p in zip(id1, id2, positive, strict=True) if p])
+    at = {i: k for k, i in enumerate(named)}
+    groups = UnionFind(len(named))  # the connected groups of the positive pairs
+    for a, b, p in zip(id1, id2, positive, strict=True):
+        if p:
+            groups.union(at[a], at[b])
     ari = (
-        float(adjusted_rand_score([groups[i] for i in named], [str(pmap[i]) for i in named]))
-        if named
-        else 1.0
+        float(adjusted_rand_score(groups.labels(), [str(pmap[i]) for i in named])) if named else 1.0
     )
     metrics: dict[str, Any] = {
         "pair_precision": precision,

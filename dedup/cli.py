@@ -22,6 +22,7 @@ from dedup import __version__
 from dedup.config import Config, load_config
 from dedup.errors import DedupError, InputError
 from dedup.evaluate import evaluate_clusters, evaluate_pairs, read_truth
+from dedup.ingest import csv_separator
 from dedup.runner import demo_corpus_path, run_files
 
 log = logging.getLogger("dedup")
@@ -165,7 +166,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     kind, truth = read_truth(
         pd.read_csv(
             truth_path,
-            sep="\t" if ".tsv" in [x.lower() for x in truth_path.suffixes] else ",",
+            sep=csv_separator(truth_path),
             dtype=str,
             keep_default_na=False,
         ),

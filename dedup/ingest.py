@@ -95,12 +95,16 @@ def _has_surrogates(value: str) -> bool:
     return _BAD_BYTE in value
 
 
+def csv_separator(path: Path) -> str:
+    """Tab for a file named ``.tsv`` (or ``.tsv.gz``), else comma."""
+    return "\t" if ".tsv" in [x.lower() for x in path.suffixes[-2:]] else ","
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
-    tab = ".tsv" in [x.lower() for x in path.suffixes[-2:]]
     try:
         return pd.read_csv(
             path,
-            sep="\t" if tab else ",",
+            sep=csv_separator(path),
             dtype=str,
             keep_default_na=False,
             encoding="utf-8",

@@ -7,6 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from dedup.config import Config
+from dedup.pipeline import RunResult, run_pipeline
+
 WIRE = (
     "PORTVALE, March 3 (Wirenews) - Dock workers at the port of Portvale walked off the job on "
     "Tuesday, halting cargo traffic at the country's second-largest harbour.\n"
@@ -50,3 +53,24 @@ def tiny_csv(tmp_path: Path) -> Path:
     path = tmp_path / "articles.csv"
     df.to_csv(path, index=False)
     return path
+
+
+def run_dated(texts: dict[str, tuple[str, str]], config: Config | None = None) -> RunResult:
+    """Run the pipeline on articles given as id -> (published_at, text), each from its own
+    source and without a title."""
+    ids = list(texts)
+    frame = pd.DataFrame(
+        {
+            "id": ids,
+            "source": [f"site-{i}" for i in range(len(ids))],
+            "published_at": [texts[i][0] for i in ids],
+            "title": [""] * len(ids),
+            "text": [texts[i][1] for i in ids],
+        }
+    )
+    return run_pipeline(frame, config or Config())
+
+
+def cluster_of(res: RunResult) -> dict[str, str]:
+    """Each article's cluster id."""
+    return dict(zip(res.clusters["id"], res.clusters["cluster_id"], strict=True))

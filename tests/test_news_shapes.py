@@ -6,7 +6,7 @@ import pandas as pd
 
 from dedup.config import Config
 from dedup.pipeline import RunResult, run_pipeline
-from tests.conftest import OTHER, REWRITE, WIRE
+from tests.conftest import OTHER, REWRITE, WIRE, cluster_of, run_dated
 
 FLOOD = [
     "Officials in Marrow County opened a new flood barrier on Friday after two years of work.",
@@ -40,10 +40,6 @@ def _run(texts: dict[str, str], titles: dict[str, str] | None = None) -> RunResu
     return run_pipeline(frame, Config())
 
 
-def _cluster(res: RunResult) -> dict[str, str]:
-    return dict(zip(res.clusters["id"], res.clusters["cluster_id"], strict=True))
-
-
 def _relation(res: RunResult, a: str, b: str) -> str:
     a, b = min(a, b), max(a, b)
     p = res.pairs
@@ -56,21 +52,21 @@ def test_write_through_chain_is_one_story() -> None:
     v2 = "\n".join(FLOOD[:5])
     v3 = "\n".join([FLOOD[1], *FLOOD[3:]])  # new top, first paragraph dropped
     res = _run({"v1": v1, "v2": v2, "v3": v3, "x": OTHER})
-    c = _cluster(res)
+    c = cluster_of(res)
     assert c["v1"] == c["v2"] == c["v3"] != c["x"]
 
 
 def test_teaser_page_joins_its_story() -> None:
     teaser = FLOOD[0] + "\n" + FLOOD[1] + "\nRead the full story"
     res = _run({"wire": "\n".join(FLOOD), "teaser": teaser, "x": OTHER})
-    c = _cluster(res)
+    c = cluster_of(res)
     assert c["teaser"] == c["wire"] != c["x"]
 
 
 def test_caption_only_page_is_not_a_version() -> None:
     caption = "Workers stand on the new steel gates in Marrow County. Photo: Lena Holm"
     res = _run({"wire": "\n".join(FLOOD), "caption": caption})
-    c = _cluster(res)
+    c = cluster_of(res)
     assert c["caption"] != c["wire"]
     assert _relation(res, "wire", "caption") in ("", "related")
 
@@ -80,7 +76,7 @@ def test_digest_page_never_chains_two_stories() -> None:
     res = _run(
         {"flood": "\n".join(FLOOD), "vote": "\n".join(ELECTION), "digest": digest},
     )
-    c = _cluster(res)
+    c = cluster_of(res)
     assert c["flood"] != c["vote"]
     assert c["digest"] in (c["flood"], c["vote"])
 
@@ -95,7 +91,7 @@ def test_live_page_with_many_stories_never_chains_them() -> None:
             "live": live,
         }
     )
-    c = _cluster(res)
+    c = cluster_of(res)
     assert len({c["flood"], c["vote"], c["port"]}) == 3
 
 
@@ -115,7 +111,7 @@ def test_commentary_quoting_one_article_is_not_a_version() -> None:
         ]
     )
     res = _run({"wire": "\n".join(FLOOD), "column": commentary})
-    c = _cluster(res)
+    c = cluster_of(res)
     assert c["wire"] != c["column"]
     assert _relation(res, "wire", "column") in ("", "related")
 
@@ -141,7 +137,7 @@ def test_independent_articles_sharing_a_quote_are_related_not_versions() -> None
         ]
     )
     res = _run({"a": a, "b": b})
-    c = _cluster(res)
+    c = cluster_of(res)
     assert c["a"] != c["b"]
     assert _relation(res, "a", "b") in ("", "related")
 
@@ -165,7 +161,7 @@ def test_templated_earnings_reports_are_different_stories() -> None:
         "e3": _earnings("Halvard Mills Inc", "93", "57.0", "702.5", ("85", "51.2", "655.1")),
     }
     res = _run(texts, {"e1": "HALVARD Q1", "e2": "ORSK Q1", "e3": "TEMBE Q1"})
-    c = _cluster(res)
+    c = cluster_of(res)
     assert len(set(c.values())) == 3
 
 
@@ -185,13 +181,13 @@ def test_templated_sports_results_are_different_stories() -> None:
         "r3": _result("Osterholm", "Varde", "1-0", "Sami Lund", "55"),
     }
     res = _run(texts)
-    c = _cluster(res)
+    c = cluster_of(res)
     assert len(set(c.values())) == 3
 
 
 def test_rewrite_of_the_wire_joins_it() -> None:
     res = _run({"wire": WIRE, "rewrite": REWRITE, "x": OTHER})
-    c = _cluster(res)
+    c = cluster_of(res)
     assert c["wire"] == c["rewrite"] != c["x"]
     assert _relation(res, "wire", "rewrite") == "rewrite"
 
@@ -244,21 +240,6 @@ QUAYSIDE = [
 ]
 
 
-def _run_timed(texts: dict[str, tuple[str, str]], config: Config | None = None) -> RunResult:
-    """Run articles given as id -> (published_at, text), each from its own source."""
-    ids = list(texts)
-    frame = pd.DataFrame(
-        {
-            "id": ids,
-            "source": [f"site-{i}" for i in range(len(ids))],
-            "published_at": [texts[i][0] for i in ids],
-            "title": [""] * len(ids),
-            "text": [texts[i][1] for i in ids],
-        }
-    )
-    return run_pipeline(frame, config or Config())
-
-
 def test_newspaper_stitched_from_two_wire_takes_joins_the_story() -> None:
     # Two takes of a court report on the wire; next morning a newspaper keeps two
     # sentences of each among its own material: no take alone holds enough of it to call
@@ -269,15 +250,15 @@ def test_newspaper_stitched_from_two_wire_takes_joins_the_story() -> None:
         "paper": ("2026-03-04T06:00:00", "\n".join(STITCHED)),
         "quay": ("2026-03-04T06:00:00", "\n".join(QUAYSIDE)),
     }
-    res = _run_timed(texts)
-    c = _cluster(res)
+    res = run_dated(texts)
+    c = cluster_of(res)
     assert c["paper"] in (c["take1"], c["take2"])
     assert c["quay"] not in (c["take1"], c["take2"], c["paper"])
     assert _relation(res, "paper", "take1") in ("", "related")
     assert _relation(res, "paper", "take2") in ("", "related")
     # without publication times no text is known to be a source: pairs alone decide
     no_times = {k: ("", t) for k, (_, t) in texts.items()}
-    c = _cluster(_run_timed(no_times))
+    c = cluster_of(run_dated(no_times))
     assert c["paper"] not in (c["take1"], c["take2"])
 
 
@@ -294,11 +275,11 @@ def test_later_report_holding_a_short_wire_snap_is_not_its_version() -> None:
     ]
     report = "\n".join([*QUAYSIDE, *retold, *STITCHED[6:]])
     texts = {"snap": ("2026-03-03T08:00:00", snap), "report": ("2026-03-04T06:00:00", report)}
-    res = _run_timed(texts)
-    c = _cluster(res)
+    res = run_dated(texts)
+    c = cluster_of(res)
     assert c["snap"] != c["report"]
     assert _relation(res, "snap", "report") in ("", "related")
-    unordered = _run_timed({k: ("", t) for k, (_, t) in texts.items()})
+    unordered = run_dated({k: ("", t) for k, (_, t) in texts.items()})
     assert _relation(unordered, "snap", "report") == "rewrite"
 
 
@@ -309,6 +290,6 @@ def test_next_day_digest_never_chains_two_stories() -> None:
         "vote": ("2026-03-03T09:00:00", "\n".join(ELECTION)),
         "digest": ("2026-03-04T06:00:00", digest),
     }
-    c = _cluster(_run_timed(texts))
+    c = cluster_of(run_dated(texts))
     assert c["flood"] != c["vote"]
     assert c["digest"] in (c["flood"], c["vote"])

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from dedup.clean import clean_articles
 from dedup.cluster import attach_teasers
 from dedup.config import ClusterConfig, Config, ScoreConfig
-from dedup.pipeline import RunResult, run_pipeline
 from dedup.teaser import teaser_matches
 from dedup.textnorm import tokenize
+from tests.conftest import cluster_of, run_dated
 
 STORY = [
     "Engineers in the coastal town of Varnholt began draining the old salt marsh on Monday, "
@@ -61,24 +60,6 @@ OTHER_STORY = [
 ]
 
 
-def _run(texts: dict[str, tuple[str, str]], config: Config | None = None) -> RunResult:
-    ids = list(texts)
-    frame = pd.DataFrame(
-        {
-            "id": ids,
-            "source": [f"site-{i}" for i in range(len(ids))],
-            "published_at": [texts[i][0] for i in ids],
-            "title": [""] * len(ids),
-            "text": [texts[i][1] for i in ids],
-        }
-    )
-    return run_pipeline(frame, config or Config())
-
-
-def _cluster(res: RunResult) -> dict[str, str]:
-    return dict(zip(res.clusters["id"], res.clusters["cluster_id"], strict=True))
-
-
 def test_share_stub_joins_the_story_it_teases() -> None:
     texts = {
         "wire": ("2026-03-03T07:50:00", "\n".join(STORY)),
@@ -86,11 +67,11 @@ def test_share_stub_joins_the_story_it_teases() -> None:
         "stub": ("2026-03-03T09:20:00", STUB),
         "harbour": ("2026-03-03T08:30:00", "\n".join(OTHER_STORY)),
     }
-    res = _run(texts)
-    c = _cluster(res)
+    res = run_dated(texts)
+    c = cluster_of(res)
     assert c["stub"] == c["wire"] == c["copy"] != c["harbour"]
     assert res.counts["candidates"]["teaser"] == 2  # the stub found both ledes
-    off = _run(texts, Config(cluster=ClusterConfig(teaser_words=0)))
+    off = run_dated(texts, Config(cluster=ClusterConfig(teaser_words=0)))
     assert "teaser" not in off.counts["candidates"]
 
 
@@ -109,13 +90,13 @@ def test_short_report_sharing_only_a_quote_stays_apart() -> None:
             "Some had travelled from the capital to see the waders one last time.",
         ]
     )
-    res = _run(
+    res = run_dated(
         {
             "wire": ("2026-03-03T07:50:00", "\n".join(STORY)),
             "other": ("2026-03-03T09:20:00", quote_only),
         }
     )
-    c = _cluster(res)
+    c = cluster_of(res)
     assert c["wire"] != c["other"]
     p = res.pairs
     rel = p[(p["id_a"] == "other") & (p["id_b"] == "wire")]["relation"].tolist()

@@ -1294,12 +1294,14 @@ def decide_relation(
     return ""
 
 
+def titles_apart(a: str, b: str, least: float) -> bool:
+    """Both titles given and their word Jaccard below ``least``."""
+    return bool(a.strip()) and bool(b.strip()) and _title_jaccard(a, b) < least
+
+
 def _titles_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
     """Both rows have a title and their word Jaccard is below ``short_title_jaccard``."""
-    ti, tj = inputs.titles[i], inputs.titles[j]
-    return (
-        bool(ti.strip()) and bool(tj.strip()) and _title_jaccard(ti, tj) < cfg.short_title_jaccard
-    )
+    return titles_apart(inputs.titles[i], inputs.titles[j], cfg.short_title_jaccard)
 
 
 def _figures_found(

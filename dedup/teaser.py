@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.config import ClusterConfig, ScoreConfig
-from dedup.score import _quoted_shares_many, figures, figures_disagree
+from dedup.score import _quoted_shares_many, figures, figures_disagree, titles_apart
 from dedup.textnorm import TokenTable, tokenize
 
 TEASER_MIN_SENTENCE_WORDS = 10
@@ -200,7 +200,7 @@ def teaser_matches(
             r = ev_rows[x]
             if not ev_figures[x] <= figures(win_sents[w]):
                 continue
-            if _titles_apart(titles[r], titles[p], score.short_title_jaccard):
+            if titles_apart(titles[r], titles[p], score.short_title_jaccard):
                 continue
             if r not in figs:
                 figs[r] = figures(sentences[r])
@@ -249,12 +249,6 @@ def _document_frequency(tokens: Sequence[Sequence[str]], vocab: dict[str, int]) 
     for toks in tokens:
         df[[vocab[w] for w in set(toks) if w in vocab]] += 1.0
     return df
-
-
-def _titles_apart(a: str, b: str, least: float) -> bool:
-    """Both titles given and their word Jaccard below ``least``."""
-    ta, tb = set(tokenize(a)), set(tokenize(b))
-    return bool(ta and tb) and len(ta & tb) < least * len(ta | tb)
 
 
 def _weighted_rows(

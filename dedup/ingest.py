@@ -144,9 +144,31 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[dict[str, str]]]:
     return df, bad
 
 
+_CHECK_ROWS = 65_536
+"""Texts checked for content at a time by :func:`read_articles`."""
+_PARQUET_BATCH = 65_536
+"""Rows decoded at a time when reading Parquet."""
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file as a frame, one column at a time in batches of rows: only the columns'
+    Arrow arrays and one batch's decoding buffers are held (reading the whole table at once
+    holds about three times its text while it decodes)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        df = pd.read_parquet(path)
+        pf = pq.ParquetFile(path)
+        schema = pf.schema_arrow
+        columns = {}
+        for name in schema.names:
+            batches = pf.iter_batches(batch_size=_PARQUET_BATCH, columns=[name])
+            chunks = [b.column(0) for b in batches]
+            columns[name] = pa.chunked_array(chunks, type=schema.field(name).type)
+        table = pa.table(columns).replace_schema_metadata(schema.metadata)
+        del columns
+        df = table.to_pandas(self_destruct=True)
+        del table
     except Exception as exc:  # pyarrow raises many types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     for col in df.columns:
@@ -288,7 +310,10 @@ def read_articles(paths: Sequence[str | Path], cfg: InputConfig | None = None) -
         checksums[str(path)] = _folder_checksum(path) if path.is_dir() else _sha256_file(path)
         rejects.extend(bad)
         frames.append(df)
-    data = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+    if len(frames) == 1:
+        data = frames[0].reset_index(drop=True)
+    else:
+        data = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
     for col in data.columns:
         if col not in ("__row__",):
             data[col] = data[col].fillna("").astype(str)
@@ -299,12 +324,18 @@ def read_articles(paths: Sequence[str | Path], cfg: InputConfig | None = None) -
     bad_bytes = np.zeros(len(data), dtype=bool)
     for c in text_cols:
         bad_bytes |= data[c].str.contains(_BAD_BYTE, regex=False).to_numpy(dtype=bool)
-    for idx, r, f, id_raw, text, bad_k in zip(
+    # a slice of the texts at a time as Python strings (all at once would copy the text)
+    texts = data["text"]
+    empty = np.zeros(len(data), dtype=bool)
+    for lo in range(0, len(data), _CHECK_ROWS):
+        part = texts.iloc[lo : lo + _CHECK_ROWS].tolist()
+        empty[lo : lo + len(part)] = [not str(t).strip() for t in part]
+    for idx, r, f, id_raw, no_text, bad_k in zip(
         data.index.tolist(),
         data["__row__"].tolist(),
         data["__file__"].tolist(),
         data["id"].tolist(),
-        data["text"].tolist(),
+        empty.tolist(),
         bad_bytes.tolist(),
         strict=True,
     ):
@@ -316,7 +347,7 @@ def read_articles(paths: Sequence[str | Path], cfg: InputConfig | None = None) -
         if not id_:
             rejects.append(_reject(f, r, "", "missing id"))
             continue
-        if not str(text).strip():
+        if no_text:
             rejects.append(_reject(f, r, id_, "empty text"))
             continue
         if id_ in seen:
@@ -329,7 +360,8 @@ def read_articles(paths: Sequence[str | Path], cfg: InputConfig | None = None) -
             continue
         seen.add(id_)
         keep.append(idx)
-    articles = data.loc[keep].copy()
+    # every row kept (the usual case): the table itself, not a copy of it
+    articles = data if len(keep) == len(data) else data.loc[keep].copy()
     articles["id"] = articles["id"].str.strip()
     extra = [c for c in articles.columns if c not in STANDARD_COLUMNS and not c.startswith("__")]
     articles = articles[list(STANDARD_COLUMNS) + extra].reset_index(drop=True)

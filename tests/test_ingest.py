@@ -98,6 +98,34 @@ def test_parquet(tmp_path: Path) -> None:
     assert read_articles([p]).articles["id"].tolist() == ["x"]
 
 
+def test_parquet_read_in_batches_and_texts_checked_in_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # batches of 3 rows and content checks of 2 texts: every row lands where it belongs,
+    # across the seams, and the frame is what pandas reads (an index column included)
+    monkeypatch.setattr("dedup.ingest._PARQUET_BATCH", 3)
+    monkeypatch.setattr("dedup.ingest._CHECK_ROWS", 2)
+    texts = ["one", " ", "three", "four", "\u00a0\n", "six", "seven", ""]
+    df = pd.DataFrame(
+        {
+            "id": [f"a{k}" for k in range(8)],
+            "text": texts,
+            "n": list(range(8)),
+        },
+        index=pd.Index([f"r{k}" for k in range(8)], name="key"),
+    )
+    p = tmp_path / "a.parquet"
+    df.to_parquet(p)
+    res = read_articles([p])
+    kept = [k for k, t in enumerate(texts) if t.strip()]
+    assert res.articles["id"].tolist() == [f"a{k}" for k in kept]
+    assert res.articles["text"].tolist() == [texts[k] for k in kept]
+    assert res.articles["n"].tolist() == [str(k) for k in kept]
+    assert res.rejects["id"].tolist() == ["a1", "a4", "a7"]
+    assert set(res.rejects["reason"]) == {"empty text"}
+    assert "key" not in res.articles.columns  # pandas' index, not a column of the input
+
+
 def test_folder_of_txt_and_html(tmp_path: Path) -> None:
     (tmp_path / "one.txt").write_text("plain story")
     (tmp_path / "two.html").write_text("<p>html story</p>")

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from typing import overload
 
 import numpy as np
+import pandas as pd
 
 _WORD_RE = re.compile(r"\w+")
 _SPACE_RE = re.compile(r"[^\S\n]+")
@@ -368,11 +369,18 @@ def number_strings(chunks: Iterable[list[str]]) -> tuple[list[str], np.ndarray]:
     vocab: dict[str, int] = {}
     parts: list[np.ndarray] = []
     for flat in chunks:
-        # new strings get the next numbers in their order of first appearance (the dict
-        # keeps that order; every lookup after the first reuses the string's hash)
-        new = [t for t in dict.fromkeys(flat) if t not in vocab]
-        vocab.update(zip(new, range(len(vocab), len(vocab) + len(new)), strict=True))
-        parts.append(np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat)))
+        if not flat:
+            continue
+        # the list's own numbering (first appearance in the list), then each of its
+        # distinct strings to the batch's number: the known ones looked up, the new ones
+        # numbered next, in their order of first appearance
+        local, uniques = pd.factorize(np.array(flat, dtype=object))
+        ids = np.fromiter(
+            (vocab.setdefault(u, len(vocab)) for u in uniques.tolist()),
+            dtype=np.int32,
+            count=len(uniques),
+        )
+        parts.append(ids[local])
     codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
     return list(vocab), codes
 

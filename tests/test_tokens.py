@@ -2,6 +2,7 @@
 token lists."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +11,7 @@ from dedup import fingerprint as fp_module
 from dedup.fingerprint import build_tfidf
 from dedup.minhash import MinHashParams, minhash_signatures
 from dedup.score import _table_shingle_sets, shingle_sets
-from dedup.textnorm import TokenTable, tokenize
+from dedup.textnorm import TokenTable, number_strings, tokenize
 
 TEXTS = [
     "The council approved the budget on Tuesday, 12 votes to 3.",
@@ -53,6 +54,17 @@ def test_chunked_tokenising_keeps_the_numbering(monkeypatch: pytest.MonkeyPatch)
     chunked = TokenTable.from_texts(TEXTS)
     assert chunked.vocab.tolist() == whole.vocab.tolist()
     assert chunked.codes.tolist() == whole.codes.tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(WORDS | st.sampled_from(["", "nan", "None", " "]), max_size=8)))
+def test_number_strings_is_factorize_of_the_concatenation(chunks: list[list[str]]) -> None:
+    vocab, codes = number_strings(iter(chunks))
+    flat = [s for chunk in chunks for s in chunk]
+    expected, uniques = pd.factorize(pd.Series(flat, dtype=object), sort=False)
+    assert codes.dtype == np.int32
+    assert codes.tolist() == expected.tolist()
+    assert vocab == uniques.tolist()
 
 
 def _same_matrix(a: object, b: object) -> None:

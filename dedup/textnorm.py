@@ -62,13 +62,24 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "iframe"])
 
 
+# ASCII bytes that are not word characters (``\\w``) as spaces, for :func:`tokenize`
+_ASCII_NON_WORD_TO_SPACE = bytes(i if chr(i).isalnum() or chr(i) == "_" else 32 for i in range(128))
+_ASCII_NON_WORD_TO_SPACE += bytes(range(128, 256))  # never met: the text is ASCII
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens (``\\w+``) of already normalised text."""
+    """Lower-cased word tokens (``\\w+``) of already normalised text. ASCII text (most
+    news) is split by byte translation, the same tokens as the regular expression, which
+    handles the rest."""
+    if text.isascii():
+        return text.lower().encode().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
     return _WORD_RE.findall(text.lower())
 
 
 def count_words(text: str) -> int:
-    """Number of ``\\w+`` tokens."""
+    """Number of ``\\w+`` tokens (ASCII text counted as :func:`tokenize` splits it)."""
+    if text.isascii():
+        return len(text.encode().translate(_ASCII_NON_WORD_TO_SPACE).split())
     return len(_WORD_RE.findall(text))
 
 

@@ -1,7 +1,10 @@
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup.textnorm import (
+    count_words,
     html_to_text,
     looks_like_html,
     normalize_text,
@@ -141,3 +144,10 @@ def test_unwrap_leaves_unwrapped_pages_and_lists_alone() -> None:
 def test_unwrap_is_idempotent(s: str) -> None:
     once = unwrap_lines(s)
     assert unwrap_lines(once) == once
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=60))
+def test_tokenize_and_count_words_ascii_path_is_the_regular_expression(s: str) -> None:
+    for text in (s, s.encode("ascii", "replace").decode()):  # any text, then ASCII only
+        assert tokenize(text) == re.findall(r"\w+", text.lower())
+        assert count_words(text) == len(re.findall(r"\w+", text))

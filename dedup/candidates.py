@@ -28,6 +28,36 @@ by most of a time window carry little weight, and multiplying them makes the blo
 nearly dense (all pairs); the cosine of every pair found is then computed exactly."""
 
 
+def _group_order(group: np.ndarray, value: np.ndarray, tie: np.ndarray | None) -> np.ndarray:
+    """The order that sorts entries by ``group`` ascending, then ``value`` descending, then
+    ``tie`` ascending (when ``tie`` is None: their order in the arrays), as
+    ``np.lexsort((tie, -value, group))`` gives it.
+
+    Non-negative float32 values sort as their bit patterns do, so when the groups' and
+    ties' ranges fit beside the value's 31 bits in 64, one integer key is sorted instead
+    of three (several times faster; equal, tested); otherwise lexsort."""
+    n = group.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    g = group.astype(np.int64) - int(group.min())
+    g_bits = int(g.max()).bit_length()
+    t_bits = 0
+    if tie is not None:
+        t = tie.astype(np.int64) - int(tie.min())
+        t_bits = int(t.max()).bit_length()
+    fits = g_bits + 31 + t_bits <= 64
+    if value.dtype != np.float32 or not fits or not bool((value >= 0).all()):
+        keys = (-value, group) if tie is None else (tie, -value, group)
+        out: np.ndarray = np.lexsort(keys)
+        return out
+    desc = (~value.view(np.uint32) & np.uint32(0x7FFFFFFF)).astype(np.uint64)
+    key = (g.astype(np.uint64) << np.uint64(31 + t_bits)) | (desc << np.uint64(t_bits))
+    if tie is not None:
+        key |= t.astype(np.uint64)
+    order: np.ndarray = np.argsort(key, kind="stable")
+    return order
+
+
 def heaviest_terms(x: sp.csr_matrix, m: int) -> sp.csr_matrix:
     """``x`` keeping only the ``m`` largest entries of each row (ties: lower column first)."""
     x = sp.csr_matrix(x)
@@ -36,7 +66,7 @@ def heaviest_terms(x: sp.csr_matrix, m: int) -> sp.csr_matrix:
     if counts.size == 0 or counts.max() <= m:
         return x
     row = np.repeat(np.arange(x.shape[0]), counts)
-    order = np.lexsort((-x.data, row))  # stable: equal weights stay in column order
+    order = _group_order(row, x.data, None)  # stable: equal weights stay in column order
     rank = np.arange(order.size) - np.repeat(x.indptr[:-1], counts)
     keep = np.sort(order[rank < m])
     out = sp.csr_matrix(
@@ -91,7 +121,7 @@ def _top_k_per_row(
     """The ``k`` highest-scoring ``(r, c)`` of each row ``r`` (ties: smaller ``c`` first)."""
     if r.size == 0:
         return r, c
-    idx = np.lexsort((c, -v, r))
+    idx = _group_order(r, v, c)
     r, c = r[idx], c[idx]
     first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
     rank = np.arange(r.size) - np.repeat(first, np.diff(np.r_[first, r.size]))
@@ -113,14 +143,15 @@ def _block_neighbours(
     n = x.shape[0]
     stop = min(n, start + _BLOCK_ROWS)
     window = cfg.window_days * 86400.0
+    # A pair is looked for from its earlier row (r < c below), so the block meets only the
+    # rows from its own first one on: the rows before it found their pairs with it already.
     if stop <= n_known:
-        lo = int(np.searchsorted(t_sorted[:n_known], t_sorted[start] - window, "left"))
         hi = int(np.searchsorted(t_sorted[:n_known], t_sorted[stop - 1] + window, "right"))
-        cols = np.r_[lo:hi, n_known:n]
-        near = sp.vstack([x[lo:hi], x[n_known:n]], format="csr") if n_known < n else x[lo:hi]
+        cols = np.r_[start:hi, n_known:n]
+        near = sp.vstack([x[start:hi], x[n_known:n]], format="csr") if n_known < n else x[start:hi]
     else:
-        cols = np.arange(n)
-        near = x
+        cols = np.arange(start, n)
+        near = x[start:]
     # rows sorted by time: the window is a slice of rows (no column gather)
     block = (x[start:stop] @ near.T).tocoo()
     r = block.row.astype(np.int64) + start

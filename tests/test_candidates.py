@@ -135,3 +135,40 @@ def test_heaviest_terms_keeps_the_largest_entries_lower_column_first_on_ties() -
         want = np.zeros(dense.shape[1], dtype=np.float32)
         want[cols] = dense[r, cols]
         assert np.array_equal(got[r], want), r
+
+
+_VALUES = st.sampled_from([0.0, -0.0, 0.25, 0.5, 0.5000001, 1.0, 3.0, float("inf")])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 9), _VALUES, st.integers(0, 2**20)), max_size=40),
+    st.sampled_from([np.float32, np.float64]),
+    st.booleans(),
+    st.integers(0, 2**40),
+)
+def test_group_order_is_lexsort(
+    rows: list[tuple[int, float, int]], dtype: type, with_tie: bool, shift: int
+) -> None:
+    # groups, values descending, ties: the integer-key path (float32, non-negative, ranges
+    # that fit in 64 bits) and the lexsort path give lexsort's order
+    g = np.array([r[0] for r in rows], dtype=np.int64) + shift
+    v = np.array([r[1] for r in rows], dtype=dtype)
+    t = np.array([r[2] for r in rows], dtype=np.int64)
+    if with_tie:
+        want = np.lexsort((t, -v, g))
+        got = cand._group_order(g, v, t)
+    else:
+        want = np.lexsort((-v, g))
+        got = cand._group_order(g, v, None)
+    assert got.tolist() == want.tolist()  # both stable: equal keys keep their order
+
+
+def test_group_order_with_narrow_and_wide_tie_ranges() -> None:
+    # wide ranges fall back to lexsort, the rest use one integer key: both orders equal
+    rng = np.random.default_rng(5)
+    g = np.repeat(np.arange(50), 40)
+    v = rng.choice([0.0, 0.1, 0.7], size=g.size).astype(np.float32)
+    for span in (2**10, 2**40):  # 6 + 31 + 10 bits fit in 64, 6 + 31 + 40 do not
+        t = rng.permutation(g.size) * (span // g.size)
+        assert cand._group_order(g, v, t).tolist() == np.lexsort((t, -v, g)).tolist()

@@ -177,9 +177,9 @@ class ScoreConfig:
     """A partial copy or rewrite is published within this many days of the other text;
     texts further apart are only related (0: no limit)."""
     stock_days: int = 3
-    """A sentence retold by articles published on at least this many calendar days other
-    than its own article's day is stock wording of a templated report: it carries no weight
-    in the coverage of the rewrite pairs, which are judged again (0: off; see
+    """A sentence retold by reports already judged other stories (``related``) published on
+    at least this many calendar days other than its own is stock wording of a templated
+    report: it carries no weight in the coverage of the pairs judged again (0: off; see
     :mod:`dedup.stock`)."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""

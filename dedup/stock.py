@@ -1,17 +1,19 @@
-"""Stock wording: sentences a batch repeats on many different days.
+"""Stock wording: sentences a batch repeats in other stories on many different days.
 
-Templated reports (a central bank's daily operations, a money market's shortage, a list of
-the day's filings, a round-up of the day's trade) are written from stock sentences,
-reworded a little each day and filled in with the day's figures, which often repeat. Two
-such reports retell each other's sentences, so the sentence coverage would call one a
-rewrite of the other although they tell different stories.
+Templated reports (a central bank's daily operations, a money market's shortage, a round-up
+of the day's trade) are written from stock sentences, reworded a little each day and filled
+in with the day's figures, which often repeat. Two such reports retell each other's
+sentences, so the sentence coverage would call one a rewrite of the other although they
+tell different stories.
 
 A sentence is *stock* when it is retold (the scorer's sentence hits over the candidate
-pairs) by articles published on at least ``stock_days`` calendar days other than its own
-article's day. Days are counted, not matches: a wire story republished or rewritten by many
-outlets is told on one or two days however many copies there are, so its sentences stay its
-own; a story followed for a few days keeps its background. Articles without a publication
-time add no day, so a batch without times has no stock sentences.
+pairs) by articles that the scorer already judged other stories (``related``: other
+figures, other names in the title, too far apart in time, or too little in common)
+published on at least ``stock_days`` calendar days other than its own article's day. Days
+are counted, not matches, and only other stories count: a wire story republished or
+rewritten by many outlets gives its versions, not related reports, and is told on one or
+two days however many copies there are, so its sentences stay its own. Articles without a
+publication time add no day, so a batch without times has no stock sentences.
 
 :func:`discount_stock` gives stock sentences no weight in the coverage scores (neither to
 be found nor found) and scores again the pairs called ``rewrite`` whose articles have any:
@@ -22,7 +24,7 @@ pass and the description of the clusters use the same weights.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 import numpy as np
 import pandas as pd
@@ -37,16 +39,20 @@ def stock_sentences(
     hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]],
     times: np.ndarray | None,
     min_days: int,
+    apart: Container[tuple[int, int]] | None = None,
 ) -> dict[int, frozenset[int]]:
     """Per article row, the positions of its stock sentences: those retold (``hits``, as
     :attr:`dedup.score.ScoredPairs.hits` gives them) by articles published on at least
-    ``min_days`` calendar days (UTC) other than the sentence's own article's day. Empty
-    when ``times`` is None or ``min_days`` is 0."""
+    ``min_days`` calendar days (UTC) other than the sentence's own article's day. With
+    ``apart`` (pairs ``(i, j)``, ``i < j``), only those partners count: articles already
+    judged other stories. Empty when ``times`` is None or ``min_days`` is 0."""
     if times is None or min_days <= 0:
         return {}
     days = np.floor(np.asarray(times, dtype=np.float64) / _DAY_SECONDS)
     seen: dict[tuple[int, int], set[float]] = {}
     for (i, j), (hit_j, hit_i) in hits.items():
+        if apart is not None and (i, j) not in apart:
+            continue
         for row, other, sents in ((j, i, hit_j), (i, j, hit_i)):
             day = float(days[other])
             if np.isnan(day) or np.isnan(days[row]) or day == days[row]:
@@ -61,13 +67,15 @@ def stock_sentences(
 
 
 def discount_stock(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreConfig) -> ScoredPairs:
-    """``scored`` with stock sentences (:func:`stock_sentences` of ``cfg.stock_days``) given
-    no weight: the ``rewrite`` pairs with an article that
+    """``scored`` with stock sentences (:func:`stock_sentences` of ``cfg.stock_days``, the
+    partners judged ``related``) given no weight: the ``rewrite`` pairs with an article that
     has any are scored again on the same sentence statistics, and the returned sentence
     index carries the new weights for later passes (story pass, cluster description)."""
     index = scored.sentence_index
     table = scored.table
-    stock = stock_sentences(scored.hits, inputs.times, cfg.stock_days)
+    other = table["relation"].to_numpy() == "related"
+    apart = set(zip(table["i"][other].tolist(), table["j"][other].tolist(), strict=True))
+    stock = stock_sentences(scored.hits, inputs.times, cfg.stock_days, apart)
     if index is None or not stock:
         return scored
     weights = index.weights.copy()

@@ -135,7 +135,10 @@ def test_a_sentence_retold_on_three_other_days_is_stock() -> None:
         2: frozenset({0}),
         5: frozenset({1}),
     }
-    assert stock_sentences(hits, times, 4) == {}
+    # only partners already judged other stories count
+    apart = {(0, 1), (0, 2)}
+    assert stock_sentences(hits, times, 2, apart) == {0: frozenset({0})}
+    assert stock_sentences(hits, times, 3, apart) == {}
     assert stock_sentences(hits, None, 3) == {}
     assert stock_sentences(hits, times, 0) == {}
 

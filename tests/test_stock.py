@@ -177,3 +177,17 @@ def test_one_story_republished_by_many_outlets_stays_one_story() -> None:
     assert len(story) == 1
     assert _relations(res)[("copy1", "reworded")] == "rewrite"
     assert len({labels[r[0]] for r in rows[5:]}) == 5
+
+
+def test_a_story_syndicated_over_several_days_keeps_its_reworded_version() -> None:
+    # the wire's story is republished verbatim on five days and reworded by one outlet:
+    # its sentences are retold on many days, but only by versions of the story
+    rows = [
+        (f"copy{d}", f"2021-03-0{d + 1}T10:00:00", "ELEVEN RESCUED FROM CALDERPORT FIRE", STORY)
+        for d in range(5)
+    ]
+    rows.append(("reworded", "2021-03-03T12:00:00", "CALDERPORT FIRE", STORY_REWORDED))
+    res = _run(rows)
+    labels = dict(zip(res.clusters["id"], res.clusters["cluster_id"], strict=True))
+    assert len(set(labels.values())) == 1
+    assert _relations(res)[("copy0", "reworded")] == "rewrite"

@@ -51,6 +51,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "title_names_missing"): (0.0, 1.0),
     ("score", "title_figure_min"): (1, None),
     ("score", "version_days"): (0.0, None),
+    ("score", "stock_days"): (0, None),
     ("score", "n_jobs"): (0, 64),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
@@ -175,6 +176,11 @@ class ScoreConfig:
     version_days: float = 4.0
     """A partial copy or rewrite is published within this many days of the other text;
     texts further apart are only related (0: no limit)."""
+    stock_days: int = 3
+    """A sentence retold by reports already judged other stories (``related``) published on
+    at least this many calendar days other than its own is stock wording of a templated
+    report: it carries no weight in the coverage of the pairs judged again (0: off; see
+    :mod:`dedup.stock`)."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 

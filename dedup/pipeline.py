@@ -39,6 +39,7 @@ from dedup.score import (
     score_pairs,
     story_coverage,
 )
+from dedup.stock import discount_stock
 from dedup.teaser import teaser_matches
 from dedup.textnorm import TokenTable
 
@@ -188,6 +189,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
     with st.stage("score"):
         with st.bar(len(pairs), "score") as bar:
             scored = score_pairs(pairs, inputs, config.score, bar.update)
+        scored = discount_stock(scored, inputs, config.score)
         counts["pairs"] = {
             str(k): int(v) for k, v in scored.table["relation"].value_counts().sort_index().items()
         }

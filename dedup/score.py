@@ -555,7 +555,7 @@ def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
         np.r_[w[sent], pair_w],
         stack(s.numbers, (s.numbers[pair] + s.numbers[pair + 1]).minimum(1)),
         stack(s.bigrams, (s.bigrams[pair] + s.bigrams[pair + 1]).minimum(1)),
-        np.r_[s.quoted[sent], qw[pair] / pair_w + qw[pair + 1] / pair_w],
+        np.r_[s.quoted[sent], _pair_quoted(s.quoted, qw, pair_w, pair)],
     )
     # rows of ``both`` in window order: each article's sentences, then its adjacent pairs
     sent_pos = np.cumsum(n) - n
@@ -563,6 +563,23 @@ def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
     order = _ranges(np.c_[sent_pos, pair_pos].ravel(), np.c_[n, n_pair].ravel())
     size = n + n_pair
     return _Windows(rows=_take(both, order), start=np.cumsum(size) - size, size=size, n_sentences=n)
+
+
+def _pair_quoted(
+    quoted: np.ndarray, qw: np.ndarray, pair_w: np.ndarray, pair: np.ndarray
+) -> np.ndarray:
+    """Quoted share of each window of two adjacent sentences (``pair``: the first's
+    position), by words; the mean of the two shares when both weigh nothing (stock
+    sentences, :mod:`dedup.stock`)."""
+    has = pair_w > 0
+    if has.all():
+        out: np.ndarray = qw[pair] / pair_w + qw[pair + 1] / pair_w
+        return out
+    safe = np.where(has, pair_w, 1.0)
+    mixed: np.ndarray = np.where(
+        has, qw[pair] / safe + qw[pair + 1] / safe, (quoted[pair] + quoted[pair + 1]) / 2
+    )
+    return mixed
 
 
 def _take(a: _Sentences, sel: np.ndarray) -> _Sentences:
@@ -1213,7 +1230,7 @@ def story_coverage(
     for src, targets in queries:
         a = index.rows(src)
         sizes = np.array([wins.size[at[t]] for t in targets], dtype=np.int64)
-        if a.chars.shape[0] == 0 or not sizes.sum():
+        if a.chars.shape[0] == 0 or not sizes.sum() or a.weights.sum() <= 0:
             out.append((0.0, 0.0, (), 0.0))
             continue
         starts = np.array([wins.start[at[t]] for t in targets], dtype=np.int64)

@@ -1,0 +1,100 @@
+"""Stock wording: sentences a batch repeats in other stories on many different days.
+
+Templated reports (a central bank's daily operations, a money market's shortage, a round-up
+of the day's trade) are written from stock sentences, reworded a little each day and filled
+in with the day's figures, which often repeat. Two such reports retell each other's
+sentences, so the sentence coverage would call one a rewrite of the other although they
+tell different stories.
+
+A sentence is *stock* when it is retold (the scorer's sentence hits over the candidate
+pairs) by articles that the scorer already judged other stories (``related``: other
+figures, other names in the title, too far apart in time, or too little in common)
+published on at least ``stock_days`` calendar days other than its own article's day. Days
+are counted, not matches, and only other stories count: a wire story republished or
+rewritten by many outlets gives its versions, not related reports, and is told on one or
+two days however many copies there are, so its sentences stay its own. Articles without a
+publication time add no day, so a batch without times has no stock sentences.
+
+:func:`discount_stock` gives stock sentences no weight in the coverage scores (neither to
+be found nor found) and scores again the pairs called ``rewrite`` whose articles have any:
+two reports that share only stock sentences and figures are then ``related``. The story
+pass and the description of the clusters use the same weights.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Container, Mapping
+
+import numpy as np
+import pandas as pd
+
+from dedup.config import ScoreConfig
+from dedup.score import ScoredPairs, ScoringInputs, score_pairs
+
+_DAY_SECONDS = 86_400.0
+
+
+def stock_sentences(
+    hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]],
+    times: np.ndarray | None,
+    min_days: int,
+    apart: Container[tuple[int, int]] | None = None,
+) -> dict[int, frozenset[int]]:
+    """Per article row, the positions of its stock sentences: those retold (``hits``, as
+    :attr:`dedup.score.ScoredPairs.hits` gives them) by articles published on at least
+    ``min_days`` calendar days (UTC) other than the sentence's own article's day. With
+    ``apart`` (pairs ``(i, j)``, ``i < j``), only those partners count: articles already
+    judged other stories. Empty when ``times`` is None or ``min_days`` is 0."""
+    if times is None or min_days <= 0:
+        return {}
+    days = np.floor(np.asarray(times, dtype=np.float64) / _DAY_SECONDS)
+    seen: dict[tuple[int, int], set[float]] = {}
+    for (i, j), (hit_j, hit_i) in hits.items():
+        if apart is not None and (i, j) not in apart:
+            continue
+        for row, other, sents in ((j, i, hit_j), (i, j, hit_i)):
+            day = float(days[other])
+            if np.isnan(day) or np.isnan(days[row]) or day == days[row]:
+                continue
+            for k in sents:
+                seen.setdefault((row, k), set()).add(day)
+    out: dict[int, set[int]] = {}
+    for (row, k), ds in seen.items():
+        if len(ds) >= min_days:
+            out.setdefault(row, set()).add(k)
+    return {row: frozenset(ks) for row, ks in sorted(out.items())}
+
+
+def discount_stock(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreConfig) -> ScoredPairs:
+    """``scored`` with stock sentences (:func:`stock_sentences` of ``cfg.stock_days``, the
+    partners judged ``related``) given no weight: the ``rewrite`` pairs with an article that
+    has any are scored again on the same sentence statistics, and the returned sentence
+    index carries the new weights for later passes (story pass, cluster description)."""
+    index = scored.sentence_index
+    table = scored.table
+    other = table["relation"].to_numpy() == "related"
+    apart = set(zip(table["i"][other].tolist(), table["j"][other].tolist(), strict=True))
+    stock = stock_sentences(scored.hits, inputs.times, cfg.stock_days, apart)
+    if index is None or not stock:
+        return scored
+    weights = index.weights.copy()
+    for row, ks in stock.items():
+        start = index.offsets[row][0]
+        weights[[start + k for k in sorted(ks)]] = 0.0
+    discounted = copy.copy(index)
+    discounted.weights = weights
+    has = np.zeros(len(inputs.ids), dtype=bool)
+    has[list(stock)] = True
+    ii = table["i"].to_numpy(dtype=np.int64)
+    jj = table["j"].to_numpy(dtype=np.int64)
+    again = np.c_[ii, jj][(table["relation"].to_numpy() == "rewrite") & (has[ii] | has[jj])]
+    rescored = score_pairs(again, inputs, cfg, sentence_index=discounted)
+    redone = {(int(i), int(j)) for i, j in again.tolist()}
+    keep = [(int(i), int(j)) not in redone for i, j in zip(table["i"], table["j"], strict=True)]
+    parts = [frame for frame in (table[keep], rescored.table) if len(frame)]
+    merged = pd.concat(parts, ignore_index=True) if parts else table.iloc[:0]
+    merged = merged.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
+    hits = {key: v for key, v in scored.hits.items() if key not in redone}
+    hits.update(rescored.hits)
+    return ScoredPairs(merged, hits, discounted)

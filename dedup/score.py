@@ -204,24 +204,46 @@ def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> Ti
     least once (company, person, place names, not just words that often open a sentence;
     titles are often all capitals, so the case of the texts decides). A name
     weighs ``log(n / df)``, df the number of the n texts that write it capitalised: a name
-    every text has ("Inc") says little, a rare one (one company) much."""
+    every text has ("Inc") says little, a rare one (one company) much.
+
+    Each text's sentences are searched as one string, joined by :data:`_SENTENCE_JOIN`, and
+    the capitalised words are counted over the whole batch at once."""
     words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
     vocab: set[str] = set().union(*words) if words else set()
-    cap: Counter[str] = Counter()
-    low: Counter[str] = Counter()
-    df: Counter[str] = Counter()
-    inner: Counter[str] = Counter()
-    for sents in sentences:
-        caps = [w.lower() for s in sents for w in _CAP_RE.findall(s)]
-        caps = [w for w in caps if w in vocab]
-        cap.update(caps)
-        df.update(set(caps))
-        inner.update(w for s in sents for w in _INNER_CAP_RE.findall(s) if w.lower() in vocab)
-        low.update(w for s in sents for w in _LOWER_RE.findall(s) if w in vocab)
     n = max(len(sentences), 1)
-    inner_low = {w.lower() for w in inner}
-    weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}
+    texts = [_SENTENCE_JOIN.join(sents) for sents in sentences]
+    caps = [_CAP_RE.findall(t) for t in texts]
+    inner = set(itertools.chain.from_iterable(_INNER_CAP_RE.findall(t) for t in texts))
+    inner_low = {w.lower() for w in inner} & vocab
+    # capitalised words, lower-cased, numbered in order of first appearance
+    raw_codes, raw = pd.factorize(
+        pd.Series(list(itertools.chain.from_iterable(caps)), dtype=object), sort=False
+    )
+    lower_of_raw, lowered = pd.factorize(
+        pd.Series([w.lower() for w in raw], dtype=object), sort=False
+    )
+    if len(lowered) == 0 or not inner_low:  # no title word is capitalised inside a sentence
+        return TitleNames([frozenset() for _ in words], {})
+    low = Counter(itertools.chain.from_iterable(_LOWER_RE.findall(t) for t in texts))
+    codes = np.asarray(lower_of_raw, dtype=np.int64)[raw_codes]
+    n_low = np.int64(len(lowered))
+    text_of = np.repeat(np.arange(len(caps), dtype=np.int64), [len(c) for c in caps])
+    cap = np.bincount(codes, minlength=len(lowered))
+    df = np.bincount(_sorted_unique(text_of * n_low + codes) % n_low, minlength=len(lowered))
+    weight = {
+        w: math.log(n / int(df[k]))
+        for k, w in enumerate(lowered.tolist())
+        if w in vocab and int(cap[k]) > low[w] and w in inner_low
+    }
     return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
+
+
+_SENTENCE_JOIN = "\n."
+"""Joins a text's sentences for :func:`title_names`' searches: not a word character on
+either side (so no word runs across it, and a word at a sentence's edge still meets a word
+boundary), and it ends in a full stop, so that a word just after a sentence's opening
+space is not taken for a capitalised word inside a sentence (as in the sentence alone,
+where nothing precedes that space)."""
 
 
 def _title_names_of(inputs: ScoringInputs) -> TitleNames:

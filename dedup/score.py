@@ -211,10 +211,12 @@ def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> Ti
     words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
     vocab: set[str] = set().union(*words) if words else set()
     n = max(len(sentences), 1)
-    texts = [_SENTENCE_JOIN.join(sents) for sents in sentences]
-    caps = [_CAP_RE.findall(t) for t in texts]
+    texts = [_SENTENCE_JOIN.join(sents) for sents in sentences] if vocab else []
     inner = set(itertools.chain.from_iterable(_INNER_CAP_RE.findall(t) for t in texts))
     inner_low = {w.lower() for w in inner} & vocab
+    if not inner_low:  # no title word is capitalised inside a sentence
+        return TitleNames([frozenset() for _ in words], {})
+    caps = [_CAP_RE.findall(t) for t in texts]
     # capitalised words, lower-cased, numbered in order of first appearance
     raw_codes, raw = pd.factorize(
         pd.Series(list(itertools.chain.from_iterable(caps)), dtype=object), sort=False
@@ -222,8 +224,6 @@ def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> Ti
     lower_of_raw, lowered = pd.factorize(
         pd.Series([w.lower() for w in raw], dtype=object), sort=False
     )
-    if len(lowered) == 0 or not inner_low:  # no title word is capitalised inside a sentence
-        return TitleNames([frozenset() for _ in words], {})
     low = Counter(itertools.chain.from_iterable(_LOWER_RE.findall(t) for t in texts))
     codes = np.asarray(lower_of_raw, dtype=np.int64)[raw_codes]
     n_low = np.int64(len(lowered))
@@ -398,13 +398,27 @@ class _CharNgramRows:
         )
 
     def _counts(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
+        """Counts of the n-grams (columns in no particular order within a row)."""
         # whole counts: exact in float32 in any order of summation
-        counts = sp.csr_matrix(text_words @ self.word_grams)
-        counts.sort_indices()  # columns sorted by first appearance, as scikit-learn has them
-        return counts
+        return sp.csr_matrix(text_words @ self.word_grams)
+
+    def _norms_exact(self, counts: sp.csr_matrix) -> bool:
+        """Whether the L2 norm of every row of ``counts``' TF-IDF is the same whatever the
+        order of its columns. scikit-learn sums the float32 squares into a double; every
+        value ``(1 + log tf) * idf`` is at least 1 (tf and idf are), so every square is a
+        multiple of 2**-23, and such a sum is exact (no rounding, any order) while it stays
+        below 2**29. Bounded here by the row's length times the largest square."""
+        if counts.nnz == 0:
+            return True
+        top = (1.0 + math.log(float(counts.data.max()))) * float(self.tfidf.idf_.max())
+        longest = int(np.diff(counts.indptr).max())
+        return longest * (top * 1.001) ** 2 < _EXACT_SUM
 
     def _rows(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
-        part = sp.csr_matrix(self.tfidf.transform(self._counts(text_words), copy=False))
+        counts = self._counts(text_words)
+        if not self._norms_exact(counts):
+            counts.sort_indices()  # columns by first appearance, as scikit-learn sums them
+        part = sp.csr_matrix(self.tfidf.transform(counts, copy=False))
         part.indices = self.remap[part.indices]
         part.has_sorted_indices = False
         part.sort_indices()
@@ -449,6 +463,8 @@ _SPLIT_WORDS = 65_536
 """Distinct words whose character n-grams are listed and numbered at a time."""
 _TFIDF_ROWS = 4096
 """Texts per slice of the character n-gram TF-IDF: bounds the memory of its counts."""
+_EXACT_SUM = 2.0**29
+"""A double sum of values that are all multiples of 2**-23 is exact below this."""
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

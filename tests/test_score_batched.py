@@ -192,9 +192,16 @@ def test_batched_coverage_equals_per_pair_coverage(
     assert any(hits for _, _, hits in flat)
 
 
-def test_char_ngram_tfidf_equals_tfidf_vectorizer() -> None:
+@pytest.mark.parametrize("exact_below", [score_mod._EXACT_SUM, 0.0])
+def test_char_ngram_tfidf_equals_tfidf_vectorizer(
+    exact_below: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Equal to the bit, whether the rows' norms are summed in scikit-learn's column order
+    (``_EXACT_SUM`` 0: always sorted first) or in the product's order (exact sums)."""
+    monkeypatch.setattr(score_mod, "_EXACT_SUM", exact_below)
     rng = np.random.default_rng(5)
     texts = [_sentence(rng).lower() for _ in range(300)] + ["", "a", "ab  cd\tef"]
+    texts += [" ".join(texts[:40]) * 3]  # a long text with repeated n-grams
     ours = char_ngram_tfidf(texts)
     vec = TfidfVectorizer(
         analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32

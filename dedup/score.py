@@ -393,9 +393,8 @@ class _CharNgramRows:
         self.tfidf.idf_ = idf
         # columns in the order of the sorted vocabulary (Python's string order)
         self.remap = np.empty(n_grams, dtype=np.int32)
-        self.remap[np.argsort(np.asarray(gram_names, dtype=object), kind="stable")] = np.arange(
-            n_grams
-        )
+        by_name = sorted(range(n_grams), key=gram_names.__getitem__)  # distinct: no ties
+        self.remap[np.array(by_name, dtype=np.int64)] = np.arange(n_grams)
 
     def _counts(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
         """Counts of the n-grams (columns in no particular order within a row)."""

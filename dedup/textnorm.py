@@ -366,13 +366,13 @@ def number_strings(chunks: Iterable[list[str]]) -> tuple[list[str], np.ndarray]:
     number (int32) of every string in that order: ``pandas.factorize(sort=False)`` of
     their concatenation, one list at a time (only the distinct strings are kept)."""
     vocab: dict[str, int] = {}
+    number = vocab.setdefault
     parts: list[np.ndarray] = []
     for flat in chunks:
-        # new strings get the next numbers in their order of first appearance (the dict
-        # keeps that order; every lookup after the first reuses the string's hash)
-        new = [t for t in dict.fromkeys(flat) if t not in vocab]
-        vocab.update(zip(new, range(len(vocab), len(vocab) + len(new)), strict=True))
-        parts.append(np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat)))
+        # a new string gets the next number (the size of the vocabulary before it is
+        # added), a known one keeps its own: one dict lookup per string
+        numbered = (number(t, len(vocab)) for t in flat)
+        parts.append(np.fromiter(numbered, dtype=np.int32, count=len(flat)))
     codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
     return list(vocab), codes
 

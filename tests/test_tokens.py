@@ -2,6 +2,7 @@
 token lists."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +11,7 @@ from dedup import fingerprint as fp_module
 from dedup.fingerprint import build_tfidf
 from dedup.minhash import MinHashParams, minhash_signatures
 from dedup.score import _table_shingle_sets, shingle_sets
-from dedup.textnorm import TokenTable, tokenize
+from dedup.textnorm import TokenTable, number_strings, tokenize
 
 TEXTS = [
     "The council approved the budget on Tuesday, 12 votes to 3.",
@@ -90,3 +91,13 @@ def test_signatures_and_shingle_sets_equal_the_token_lists() -> None:
         assert len(got) == len(want)
         for g, w in zip(got, want, strict=True):
             assert np.array_equal(g, w)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "ab", "é", "", " ", "a b"]), max_size=8)))
+def test_number_strings_equals_factorize_of_the_concatenation(chunks: list[list[str]]) -> None:
+    vocab, codes = number_strings(iter(chunks))
+    flat = [t for chunk in chunks for t in chunk]
+    want_codes, want_vocab = pd.factorize(pd.Series(flat, dtype=object), sort=False)
+    assert vocab == list(want_vocab)
+    assert codes.dtype == np.int32 and codes.tolist() == want_codes.tolist()

@@ -577,11 +577,10 @@ def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
     ``starts[k]`` to ``starts[k] + n[k]`` of ``s``, each article's windows in consecutive
     rows."""
     n_pair = np.maximum(n - 1, 0)
-    sent = _ranges(starts, n)
     pair = _ranges(starts, n_pair)
 
     def stack(m: sp.csr_matrix, joined: sp.csr_matrix) -> sp.csr_matrix:
-        return sp.csr_matrix(sp.vstack([m[sent], joined], format="csr"))
+        return sp.csr_matrix(sp.vstack([m, joined], format="csr"))
 
     m = s.chars
     chars = m[pair] + m[pair + 1]
@@ -589,15 +588,15 @@ def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
     pair_w = w[pair] + w[pair + 1]
     both = _Sentences(
         stack(m, normalize(chars) if pair.size else chars),
-        np.r_[w[sent], pair_w],
+        np.r_[w, pair_w],
         stack(s.numbers, (s.numbers[pair] + s.numbers[pair + 1]).minimum(1)),
         stack(s.bigrams, (s.bigrams[pair] + s.bigrams[pair + 1]).minimum(1)),
-        np.r_[s.quoted[sent], qw[pair] / pair_w + qw[pair + 1] / pair_w],
+        np.r_[s.quoted, qw[pair] / pair_w + qw[pair + 1] / pair_w],
     )
-    # rows of ``both`` in window order: each article's sentences, then its adjacent pairs
-    sent_pos = np.cumsum(n) - n
-    pair_pos = np.cumsum(n_pair) - n_pair + sent.size
-    order = _ranges(np.c_[sent_pos, pair_pos].ravel(), np.c_[n, n_pair].ravel())
+    # rows of ``both`` (the rows of ``s``, then the adjacent pairs) in window order: each
+    # article's sentences, then its adjacent pairs
+    pair_pos = np.cumsum(n_pair) - n_pair + w.size
+    order = _ranges(np.c_[starts, pair_pos].ravel(), np.c_[n, n_pair].ravel())
     size = n + n_pair
     return _Windows(rows=_take(both, order), start=np.cumsum(size) - size, size=size, n_sentences=n)
 

@@ -420,8 +420,7 @@ class _CharNgramRows:
         part = sp.csr_matrix(self.tfidf.transform(counts, copy=False))
         part.indices = self.remap[part.indices]
         part.has_sorted_indices = False
-        part.sort_indices()
-        return part
+        return _sort_indices(part)
 
     def __getitem__(self, sel: np.ndarray) -> sp.csr_matrix:
         """Rows ``sel`` (repeats allowed), each distinct row made once."""
@@ -886,9 +885,24 @@ def _block_columns(m: sp.csr_matrix, row_block: np.ndarray) -> sp.csr_matrix:
 
 def _product(a: sp.csr_matrix, w: sp.csr_matrix) -> sp.csr_matrix:
     """``a @ w.T`` with sorted indices."""
-    out = sp.csr_matrix(a @ w.T)
-    out.sort_indices()
+    return _sort_indices(sp.csr_matrix(a @ w.T))
+
+
+def _sort_indices(m: sp.csr_matrix) -> sp.csr_matrix:
+    """``m`` (no repeated column within a row) with each row's columns sorted, the same
+    entries: by a round trip through CSC, which lays the columns out in order, when the
+    matrix has no more than :data:`_TRANSPOSE_COLUMNS` columns per entry (its cost grows
+    with the columns too), else by sorting each row in place."""
+    if m.shape[1] > _TRANSPOSE_COLUMNS * max(m.nnz, 1):
+        m.sort_indices()
+        return m
+    out = sp.csr_matrix(m.tocsc().tocsr())
+    out.has_sorted_indices = True
     return out
+
+
+_TRANSPOSE_COLUMNS = 2
+"""Columns per stored entry up to which :func:`_sort_indices` goes through CSC."""
 
 
 def _entry_keys(m: sp.csr_matrix) -> np.ndarray:

@@ -423,3 +423,28 @@ def test_char_ngram_rows_made_on_demand_equal_the_whole_matrix(
         assert np.array_equal(got.indices, want.indices)
         assert np.array_equal(got.data, want.data)
     assert rows[np.zeros(0, dtype=np.int64)].shape == (0, whole.shape[1])
+
+
+@pytest.mark.parametrize("per_entry", [0, 2, 10**9])
+def test_sort_indices_through_csc_equals_sorting_each_row(
+    per_entry: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of sorting a matrix's rows (a round trip through CSC, or each row sorted
+    in place) give the same entries in the same places."""
+    monkeypatch.setattr(score_mod, "_TRANSPOSE_COLUMNS", per_entry)
+    rng = np.random.default_rng(31)
+    dense = rng.random((40, 300)) * (rng.random((40, 300)) < 0.05)
+    dense[7] = 0.0  # an empty row
+    want = sp.csr_matrix(dense.astype(np.float32))
+    shuffled = want.copy()
+    for r in range(shuffled.shape[0]):  # each row's entries in a random order
+        s, e = shuffled.indptr[r], shuffled.indptr[r + 1]
+        p = s + rng.permutation(e - s)
+        shuffled.indices[s:e], shuffled.data[s:e] = want.indices[p], want.data[p]
+    shuffled.has_sorted_indices = False
+    assert not np.array_equal(shuffled.indices, want.indices)
+    got = score_mod._sort_indices(shuffled)
+    assert got.has_sorted_indices
+    assert np.array_equal(got.indptr, want.indptr)
+    assert np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data)

@@ -204,24 +204,46 @@ def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> Ti
     least once (company, person, place names, not just words that often open a sentence;
     titles are often all capitals, so the case of the texts decides). A name
     weighs ``log(n / df)``, df the number of the n texts that write it capitalised: a name
-    every text has ("Inc") says little, a rare one (one company) much."""
+    every text has ("Inc") says little, a rare one (one company) much.
+
+    Each text's sentences are searched as one string, joined by :data:`_SENTENCE_JOIN`, and
+    the capitalised words are counted over the whole batch at once."""
     words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
     vocab: set[str] = set().union(*words) if words else set()
-    cap: Counter[str] = Counter()
-    low: Counter[str] = Counter()
-    df: Counter[str] = Counter()
-    inner: Counter[str] = Counter()
-    for sents in sentences:
-        caps = [w.lower() for s in sents for w in _CAP_RE.findall(s)]
-        caps = [w for w in caps if w in vocab]
-        cap.update(caps)
-        df.update(set(caps))
-        inner.update(w for s in sents for w in _INNER_CAP_RE.findall(s) if w.lower() in vocab)
-        low.update(w for s in sents for w in _LOWER_RE.findall(s) if w in vocab)
     n = max(len(sentences), 1)
-    inner_low = {w.lower() for w in inner}
-    weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}
+    texts = [_SENTENCE_JOIN.join(sents) for sents in sentences] if vocab else []
+    inner = set(itertools.chain.from_iterable(_INNER_CAP_RE.findall(t) for t in texts))
+    inner_low = {w.lower() for w in inner} & vocab
+    if not inner_low:  # no title word is capitalised inside a sentence
+        return TitleNames([frozenset() for _ in words], {})
+    caps = [_CAP_RE.findall(t) for t in texts]
+    # capitalised words, lower-cased, numbered in order of first appearance
+    raw_codes, raw = pd.factorize(
+        pd.Series(list(itertools.chain.from_iterable(caps)), dtype=object), sort=False
+    )
+    lower_of_raw, lowered = pd.factorize(
+        pd.Series([w.lower() for w in raw], dtype=object), sort=False
+    )
+    low = Counter(itertools.chain.from_iterable(_LOWER_RE.findall(t) for t in texts))
+    codes = np.asarray(lower_of_raw, dtype=np.int64)[raw_codes]
+    n_low = np.int64(len(lowered))
+    text_of = np.repeat(np.arange(len(caps), dtype=np.int64), [len(c) for c in caps])
+    cap = np.bincount(codes, minlength=len(lowered))
+    df = np.bincount(_sorted_unique(text_of * n_low + codes) % n_low, minlength=len(lowered))
+    weight = {
+        w: math.log(n / int(df[k]))
+        for k, w in enumerate(lowered.tolist())
+        if w in vocab and int(cap[k]) > low[w] and w in inner_low
+    }
     return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
+
+
+_SENTENCE_JOIN = "\n."
+"""Joins a text's sentences for :func:`title_names`' searches: not a word character on
+either side (so no word runs across it, and a word at a sentence's edge still meets a word
+boundary), and it ends in a full stop, so that a word just after a sentence's opening
+space is not taken for a capitalised word inside a sentence (as in the sentence alone,
+where nothing precedes that space)."""
 
 
 def _title_names_of(inputs: ScoringInputs) -> TitleNames:
@@ -371,22 +393,34 @@ class _CharNgramRows:
         self.tfidf.idf_ = idf
         # columns in the order of the sorted vocabulary (Python's string order)
         self.remap = np.empty(n_grams, dtype=np.int32)
-        self.remap[np.argsort(np.asarray(gram_names, dtype=object), kind="stable")] = np.arange(
-            n_grams
-        )
+        by_name = sorted(range(n_grams), key=gram_names.__getitem__)  # distinct: no ties
+        self.remap[np.array(by_name, dtype=np.int64)] = np.arange(n_grams)
 
     def _counts(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
+        """Counts of the n-grams (columns in no particular order within a row)."""
         # whole counts: exact in float32 in any order of summation
-        counts = sp.csr_matrix(text_words @ self.word_grams)
-        counts.sort_indices()  # columns sorted by first appearance, as scikit-learn has them
-        return counts
+        return sp.csr_matrix(text_words @ self.word_grams)
+
+    def _norms_exact(self, counts: sp.csr_matrix) -> bool:
+        """Whether the L2 norm of every row of ``counts``' TF-IDF is the same whatever the
+        order of its columns. scikit-learn sums the float32 squares into a double; every
+        value ``(1 + log tf) * idf`` is at least 1 (tf and idf are), so every square is a
+        multiple of 2**-23, and such a sum is exact (no rounding, any order) while it stays
+        below 2**29. Bounded here by the row's length times the largest square."""
+        if counts.nnz == 0:
+            return True
+        top = (1.0 + math.log(float(counts.data.max()))) * float(self.tfidf.idf_.max())
+        longest = int(np.diff(counts.indptr).max())
+        return longest * (top * 1.001) ** 2 < _EXACT_SUM
 
     def _rows(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
-        part = sp.csr_matrix(self.tfidf.transform(self._counts(text_words), copy=False))
+        counts = self._counts(text_words)
+        if not self._norms_exact(counts):
+            counts.sort_indices()  # columns by first appearance, as scikit-learn sums them
+        part = sp.csr_matrix(self.tfidf.transform(counts, copy=False))
         part.indices = self.remap[part.indices]
         part.has_sorted_indices = False
-        part.sort_indices()
-        return part
+        return _sort_indices(part)
 
     def __getitem__(self, sel: np.ndarray) -> sp.csr_matrix:
         """Rows ``sel`` (repeats allowed), each distinct row made once."""
@@ -427,6 +461,8 @@ _SPLIT_WORDS = 65_536
 """Distinct words whose character n-grams are listed and numbered at a time."""
 _TFIDF_ROWS = 4096
 """Texts per slice of the character n-gram TF-IDF: bounds the memory of its counts."""
+_EXACT_SUM = 2.0**29
+"""A double sum of values that are all multiples of 2**-23 is exact below this."""
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -540,11 +576,10 @@ def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
     ``starts[k]`` to ``starts[k] + n[k]`` of ``s``, each article's windows in consecutive
     rows."""
     n_pair = np.maximum(n - 1, 0)
-    sent = _ranges(starts, n)
     pair = _ranges(starts, n_pair)
 
     def stack(m: sp.csr_matrix, joined: sp.csr_matrix) -> sp.csr_matrix:
-        return sp.csr_matrix(sp.vstack([m[sent], joined], format="csr"))
+        return sp.csr_matrix(sp.vstack([m, joined], format="csr"))
 
     m = s.chars
     chars = m[pair] + m[pair + 1]
@@ -552,15 +587,15 @@ def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
     pair_w = w[pair] + w[pair + 1]
     both = _Sentences(
         stack(m, normalize(chars) if pair.size else chars),
-        np.r_[w[sent], pair_w],
+        np.r_[w, pair_w],
         stack(s.numbers, (s.numbers[pair] + s.numbers[pair + 1]).minimum(1)),
         stack(s.bigrams, (s.bigrams[pair] + s.bigrams[pair + 1]).minimum(1)),
-        np.r_[s.quoted[sent], _pair_quoted(s.quoted, qw, pair_w, pair)],
+        np.r_[s.quoted, _pair_quoted(s.quoted, qw, pair_w, pair)],
     )
-    # rows of ``both`` in window order: each article's sentences, then its adjacent pairs
-    sent_pos = np.cumsum(n) - n
-    pair_pos = np.cumsum(n_pair) - n_pair + sent.size
-    order = _ranges(np.c_[sent_pos, pair_pos].ravel(), np.c_[n, n_pair].ravel())
+    # rows of ``both`` (the rows of ``s``, then the adjacent pairs) in window order: each
+    # article's sentences, then its adjacent pairs
+    pair_pos = np.cumsum(n_pair) - n_pair + w.size
+    order = _ranges(np.c_[starts, pair_pos].ravel(), np.c_[n, n_pair].ravel())
     size = n + n_pair
     return _Windows(rows=_take(both, order), start=np.cumsum(size) - size, size=size, n_sentences=n)
 
@@ -867,9 +902,24 @@ def _block_columns(m: sp.csr_matrix, row_block: np.ndarray) -> sp.csr_matrix:
 
 def _product(a: sp.csr_matrix, w: sp.csr_matrix) -> sp.csr_matrix:
     """``a @ w.T`` with sorted indices."""
-    out = sp.csr_matrix(a @ w.T)
-    out.sort_indices()
+    return _sort_indices(sp.csr_matrix(a @ w.T))
+
+
+def _sort_indices(m: sp.csr_matrix) -> sp.csr_matrix:
+    """``m`` (no repeated column within a row) with each row's columns sorted, the same
+    entries: by a round trip through CSC, which lays the columns out in order, when the
+    matrix has no more than :data:`_TRANSPOSE_COLUMNS` columns per entry (its cost grows
+    with the columns too), else by sorting each row in place."""
+    if m.shape[1] > _TRANSPOSE_COLUMNS * max(m.nnz, 1):
+        m.sort_indices()
+        return m
+    out = sp.csr_matrix(m.tocsc().tocsr())
+    out.has_sorted_indices = True
     return out
+
+
+_TRANSPOSE_COLUMNS = 2
+"""Columns per stored entry up to which :func:`_sort_indices` goes through CSC."""
 
 
 def _entry_keys(m: sp.csr_matrix) -> np.ndarray:

@@ -6,11 +6,14 @@ itself (:func:`dedup.score._match_scores`, :func:`dedup.score._number_agreement`
 what is checked here is the batching, not the similarity. :func:`reference_bigram_matrix`
 is the per-token builder of the sentence x bigram matrix that the vectorised
 :func:`dedup.score._bigram_matrix` replaced; the two must give equal matrices.
-:func:`reference_quoted_shares` is the quoted-speech share one article at a time."""
+:func:`reference_quoted_shares` is the quoted-speech share one article at a time;
+:func:`reference_title_names` finds title names sentence by sentence."""
 
 from __future__ import annotations
 
 import itertools
+import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -20,13 +23,17 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from dedup.config import ScoreConfig
 from dedup.score import (
+    _CAP_RE,
     _COMMON_MIN,
     _COMMON_SHARE,
+    _INNER_CAP_RE,
+    _LOWER_RE,
     _QUOTE_RE,
     PAIR_COLUMNS,
     QUOTE_WEIGHT,
     ScoredPairs,
     ScoringInputs,
+    TitleNames,
     _match_scores,
     _number_agreement,
     _SentenceIndex,
@@ -156,3 +163,26 @@ def reference_quoted_shares(sentences: Sequence[str]) -> list[float]:
         out.append(float(mask[start:end].mean()) if end > start else 0.0)
         start = end + 1
     return out
+
+
+def reference_title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> TitleNames:
+    """The names in each title, searched sentence by sentence with the three patterns of
+    :func:`dedup.score.title_names` and counted word by word: what that function does with
+    one search per text and per pattern and counts over the whole batch."""
+    words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
+    vocab: set[str] = set().union(*words) if words else set()
+    cap: Counter[str] = Counter()
+    low: Counter[str] = Counter()
+    df: Counter[str] = Counter()
+    inner: Counter[str] = Counter()
+    for sents in sentences:
+        caps = [w.lower() for s in sents for w in _CAP_RE.findall(s)]
+        caps = [w for w in caps if w in vocab]
+        cap.update(caps)
+        df.update(set(caps))
+        inner.update(w for s in sents for w in _INNER_CAP_RE.findall(s) if w.lower() in vocab)
+        low.update(w for s in sents for w in _LOWER_RE.findall(s) if w in vocab)
+    n = max(len(sentences), 1)
+    inner_low = {w.lower() for w in inner}
+    weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}
+    return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)

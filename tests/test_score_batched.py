@@ -192,9 +192,16 @@ def test_batched_coverage_equals_per_pair_coverage(
     assert any(hits for _, _, hits in flat)
 
 
-def test_char_ngram_tfidf_equals_tfidf_vectorizer() -> None:
+@pytest.mark.parametrize("exact_below", [score_mod._EXACT_SUM, 0.0])
+def test_char_ngram_tfidf_equals_tfidf_vectorizer(
+    exact_below: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Equal to the bit, whether the rows' norms are summed in scikit-learn's column order
+    (``_EXACT_SUM`` 0: always sorted first) or in the product's order (exact sums)."""
+    monkeypatch.setattr(score_mod, "_EXACT_SUM", exact_below)
     rng = np.random.default_rng(5)
     texts = [_sentence(rng).lower() for _ in range(300)] + ["", "a", "ab  cd\tef"]
+    texts += [" ".join(texts[:40]) * 3]  # a long text with repeated n-grams
     ours = char_ngram_tfidf(texts)
     vec = TfidfVectorizer(
         analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
@@ -416,3 +423,28 @@ def test_char_ngram_rows_made_on_demand_equal_the_whole_matrix(
         assert np.array_equal(got.indices, want.indices)
         assert np.array_equal(got.data, want.data)
     assert rows[np.zeros(0, dtype=np.int64)].shape == (0, whole.shape[1])
+
+
+@pytest.mark.parametrize("per_entry", [0, 2, 10**9])
+def test_sort_indices_through_csc_equals_sorting_each_row(
+    per_entry: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of sorting a matrix's rows (a round trip through CSC, or each row sorted
+    in place) give the same entries in the same places."""
+    monkeypatch.setattr(score_mod, "_TRANSPOSE_COLUMNS", per_entry)
+    rng = np.random.default_rng(31)
+    dense = rng.random((40, 300)) * (rng.random((40, 300)) < 0.05)
+    dense[7] = 0.0  # an empty row
+    want = sp.csr_matrix(dense.astype(np.float32))
+    shuffled = want.copy()
+    for r in range(shuffled.shape[0]):  # each row's entries in a random order
+        s, e = shuffled.indptr[r], shuffled.indptr[r + 1]
+        p = s + rng.permutation(e - s)
+        shuffled.indices[s:e], shuffled.data[s:e] = want.indices[p], want.data[p]
+    shuffled.has_sorted_indices = False
+    assert not np.array_equal(shuffled.indices, want.indices)
+    got = score_mod._sort_indices(shuffled)
+    assert got.has_sorted_indices
+    assert np.array_equal(got.indptr, want.indptr)
+    assert np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data)

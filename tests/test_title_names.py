@@ -1,0 +1,53 @@
+""":func:`dedup.score.title_names` (one search per text and pattern, counts over the batch)
+equals the sentence-by-sentence reference: same names per title, same weights, in the same
+order."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.score import title_names
+from tests.score_reference import reference_title_names
+
+# invented words in several cases; sentence edges, spaces, tabs and sentence ends around
+# them decide which count as capitalised inside a sentence
+_WORDS = ["Tarn", "tarn", "TARN", "Osk", "osk", "Élan", "élan", "Vey", "veys", "iVey", "a1", "12"]
+_GLUE = [" ", " ", "  ", ". ", "! ", "? ", "\t", ", ", "-", "'", ""]
+
+
+@st.composite
+def _sentence(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.tuples(st.sampled_from(_GLUE), st.sampled_from(_WORDS)), max_size=8))
+    tail = draw(st.sampled_from(["", ".", " ", "!"]))
+    return "".join(g + w for g, w in parts) + tail
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_WORDS), max_size=4).map(" ".join),
+            st.lists(_sentence(), max_size=4),
+        ),
+        max_size=6,
+    )
+)
+def test_title_names_equal_the_sentence_by_sentence_reference(
+    texts: list[tuple[str, list[str]]],
+) -> None:
+    titles = [t for t, _ in texts]
+    sentences = [s for _, s in texts]
+    got = title_names(titles, sentences)
+    want = reference_title_names(titles, sentences)
+    assert got.names == want.names
+    assert list(got.weight.items()) == list(want.weight.items())
+
+
+def test_a_word_after_a_sentence_opening_space_is_not_inside_a_sentence() -> None:
+    # " Tarn" opens the second sentence: nothing precedes its space, so it is not a
+    # capitalised word inside a sentence, and Tarn is no name
+    tn = title_names(["TARN"], [["The tarn.", " Tarn rose", "Tarn fell."]])
+    assert tn.names == [frozenset()]
+    tn = title_names(["TARN"], [["The tarn.", "Then Tarn rose", "Tarn fell."]])
+    assert tn.names == [frozenset({"tarn"})]

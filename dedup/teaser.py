@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from dedup.config import ClusterConfig, ScoreConfig
 from dedup.score import _quoted_shares_many, figures, figures_disagree, titles_apart
-from dedup.textnorm import TokenTable, count_tokens, number_strings
+from dedup.textnorm import SentenceTable, TokenTable, count_tokens, number_strings
 
 TEASER_MIN_SENTENCE_WORDS = 10
 """Words a sentence of the short text needs to count as evidence: a headline-sized line
@@ -248,14 +248,12 @@ def _sentence_spans(sentences: Sequence[Sequence[str]], table: TokenTable) -> _S
     """Every sentence as a run of its text's token codes (``first``: the index of the
     text's first sentence, by text)."""
     n = len(sentences)
-    n_sent = np.fromiter(map(len, sentences), dtype=np.int64, count=n)
-    length = np.concatenate(
-        [np.zeros(0, dtype=np.int64)]
-        + [
-            count_tokens(list(chain.from_iterable(sentences[lo : lo + _COUNT_TEXTS])))
-            for lo in range(0, n, _COUNT_TEXTS)
-        ]
-    )
+    if isinstance(sentences, SentenceTable):
+        n_sent = np.diff(sentences.offsets)
+        length = sentences.token_counts()
+    else:
+        n_sent = np.fromiter(map(len, sentences), dtype=np.int64, count=n)
+        length = _count_sentence_tokens(sentences)
     text = np.repeat(np.arange(n, dtype=np.int64), n_sent)
     per_text = np.bincount(text, weights=length, minlength=n).astype(np.int64)
     if not np.array_equal(per_text, table.lengths):
@@ -263,6 +261,17 @@ def _sentence_spans(sentences: Sequence[Sequence[str]], table: TokenTable) -> _S
     start = np.cumsum(length) - length  # the table's offsets, sentence by sentence
     first_of_text = np.cumsum(n_sent) - n_sent
     return _Spans(text, start, length, first_of_text, np.ones(length.size, dtype=np.int64))
+
+
+def _count_sentence_tokens(sentences: Sequence[Sequence[str]]) -> np.ndarray:
+    """The tokens of every sentence, text by text."""
+    return np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [
+            count_tokens(list(chain.from_iterable(sentences[lo : lo + _COUNT_TEXTS])))
+            for lo in range(0, len(sentences), _COUNT_TEXTS)
+        ]
+    )
 
 
 def _lede_windows(sent: _Spans, n_words: np.ndarray, words: int) -> _Spans:

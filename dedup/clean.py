@@ -374,7 +374,8 @@ def _clean_in_two_passes(
     datelines: list[str] = []
     n_words: list[int] = []
     n_boiler: list[int] = []
-    bounds: list[int] = []
+    bounds: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+    bound_buf: list[int] = []
     n_sent: list[int] = []
     for i in range(n):
         text = plain[i]
@@ -403,15 +404,18 @@ def _clean_in_two_passes(
         kept, kept_n, byline, dateline = _split_byline_dateline(kept, kept_n)
         body = "\n".join(kept)
         b = sentence_bounds(body)
-        bounds.extend(b)
+        bound_buf.extend(b)
         n_sent.append(len(b) // 2)
+        if (i + 1) % _PASS_PAGES == 0 or i + 1 == n:
+            bounds.append(np.array(bound_buf, dtype=np.int32))
+            bound_buf = []
         bodies.append(body)
         bylines.append(byline)
         datelines.append(dateline)
         n_boiler.append(len(d))
         # Tokens never span a line break, so the body's count is the sum over its lines.
         n_words.append(sum(kept_n))
-    flat = np.array(bounds, dtype=np.int64)
+    flat = np.concatenate(bounds)
     sentences = SentenceTable(bodies, flat[0::2], flat[1::2], np.array(n_sent, dtype=np.int64))
     return CleanedColumns(bodies, sentences, bylines, datelines, n_words, n_boiler)
 
@@ -549,11 +553,10 @@ def clean_table(
     """Add ``body, byline, dateline, n_words, n_boilerplate_lines`` to a table with
     ``text`` and ``source`` columns; the sentences of each body apart, as offsets into the
     bodies (row-aligned with the table)."""
-    c = _clean(
-        articles["text"].tolist(), articles["source"].fillna("").tolist(), cfg or CleanConfig()
-    )
+    # (the texts are read one at a time from the column, not copied into a list first)
+    c = _clean(articles["text"], articles["source"].fillna("").tolist(), cfg or CleanConfig())
     out = articles.copy()
-    out["body"] = c.body
+    out["body"] = pd.Series(c.body, index=out.index, dtype=object)  # the sentences' strings
     out["byline"] = c.byline
     out["dateline"] = c.dateline
     out["n_words"] = c.n_words
@@ -565,5 +568,6 @@ def clean_frame(articles: pd.DataFrame, cfg: CleanConfig | None = None) -> pd.Da
     """Add ``body, sentences, byline, dateline, n_words, n_boilerplate_lines`` to a table
     with ``text`` and ``source`` columns (``sentences``: a tuple of strings per row)."""
     out, sentences = clean_table(articles, cfg)
+    out["body"] = out["body"].tolist()
     out.insert(out.columns.get_loc("body") + 1, "sentences", list(sentences))
     return out

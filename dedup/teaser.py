@@ -121,7 +121,7 @@ def teaser_matches(
         wins.length[rep],
         col_of_code,
         n_cols,
-        lambda k: np.ones(k.size),
+        lambda k: np.ones(k.size, dtype=np.float32),  # (products with it are exact)
     )
     # The texts of each distinct window (members), and where each member has it.
     member_key = _distinct(wid * n + wins.text)

@@ -98,9 +98,8 @@ def teaser_matches(
         return []
     ev_rows = sent.text[ev]
     ev_words = sent.length[ev]
-    ev_codes = _gather(table.codes, sent.start[ev], ev_words)
     # The evidence vocabulary, numbered in the order of its words (as strings).
-    uniq = _distinct(ev_codes)
+    uniq = _distinct(_gather(table.codes, sent.start[ev], ev_words))
     by_word = np.argsort(table.vocab[uniq])
     col_of_code = np.full(len(table.vocab), -1, dtype=np.int64)
     col_of_code[uniq[by_word]] = np.arange(uniq.size, dtype=np.int64)
@@ -117,7 +116,8 @@ def teaser_matches(
         idf[df > 0.5 * n] = 0.0
     wid, rep = _distinct_runs(table.codes, wins.start, wins.length)
     ledes = _column_sets(
-        _gather(table.codes, wins.start[rep], wins.length[rep]),
+        table.codes,
+        wins.start[rep],
         wins.length[rep],
         col_of_code,
         n_cols,
@@ -136,7 +136,7 @@ def teaser_matches(
     np.cumsum(np.bincount(occ_member, minlength=member_key.size), out=occ_at[1:])
     occ_first = wins.first[occ].tolist()
     occ_span = wins.span[occ].tolist()
-    evm = _column_sets(ev_codes, ev_words, col_of_code, n_cols, lambda k: idf[k])
+    evm = _column_sets(table.codes, sent.start[ev], ev_words, col_of_code, n_cols, lambda k: idf[k])
     weight = np.asarray(evm.sum(axis=1)).ravel()
     # The heaviest words of each sentence holding more than 1 - match of its weight (and
     # at least _HEAD_SHARE): a window with none of them cannot reach the bar, and one whose
@@ -390,22 +390,21 @@ def _distinct_runs(
 
 def _column_sets(
     codes: np.ndarray,
+    starts: np.ndarray,
     lengths: np.ndarray,
     col_of_code: np.ndarray,
     n_cols: int,
     values: Callable[[np.ndarray], np.ndarray],
 ) -> sp.csr_matrix:
-    """One row per run of codes: its distinct columns (codes outside the columns left
-    out), sorted, each entry ``values(columns)``; zero entries dropped. Made a slice of
-    runs at a time."""
-    ends = np.cumsum(lengths)
+    """One row per run ``codes[start : start + length]``: its distinct columns (codes
+    outside the columns left out), sorted, each entry ``values(columns)``; zero entries
+    dropped. Made a slice of runs at a time."""
     per_row = np.zeros(lengths.size, dtype=np.int64)
     parts: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
     for lo, hi in _slices(lengths):
-        at = int(ends[lo] - lengths[lo])
         n = lengths[lo:hi]
         rows = np.repeat(np.arange(hi - lo, dtype=np.int64), n)
-        cols = col_of_code[codes[at : at + int(n.sum())]]
+        cols = col_of_code[_gather(codes, starts[lo:hi], n)]
         keep = cols >= 0
         cells = _distinct(rows[keep] * n_cols + cols[keep])
         per_row[lo:hi] = np.bincount(cells // n_cols, minlength=hi - lo)

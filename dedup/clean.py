@@ -326,8 +326,9 @@ def _clean_in_two_passes(
 ) -> CleanedColumns | None:
     """:func:`_clean_batch` without holding every page's lines at once.
 
-    First pass: each page's plain text, and per line its key's hash, its word count and
-    whether a rule of its own page drops it (arrays, a few bytes a line). The per-source
+    First pass: each page's plain text (kept only where it differs from the raw text, which
+    the second pass reads again), and per line its key's hash, its word count and whether a
+    rule of its own page drops it (arrays, a few bytes a line). The per-source
     counts of :func:`_source_boilerplate` run on the hashes. Second pass: each page's lines
     again (split from its plain text), dropped and joined. Every line whose hash recurs
     often enough in its source to be looked at is checked against the first key seen with
@@ -335,7 +336,7 @@ def _clean_in_two_passes(
     batch the exact way.
     """
     n = len(texts)
-    plain: list[str] = []
+    plain: list[str | None] = []  # None: the raw text is its own plain text
     line_at = np.zeros(n + 1, dtype=np.int64)
     hashes: list[np.ndarray] = []
     counts: list[np.ndarray] = []
@@ -346,7 +347,7 @@ def _clean_in_two_passes(
     at = 0
     for i, t in enumerate(texts):
         text = to_plain_text(t)
-        plain.append(text)
+        plain.append(None if text == t else text)
         page, ks, ns = _page_lines_keys_counts(text)
         d = _repeated_in_page(ks, ns, cfg.repeated_line_max_words)
         d |= _restated_lines(ks, ns)
@@ -367,7 +368,14 @@ def _clean_in_two_passes(
     if marked:
         drop_own[np.concatenate(marked)] = True
     del hashes, counts, marked
-    looked, boiler = _source_boilerplate_hashed(plain, sources, line_at, line_hash, line_n, cfg)
+
+    def plain_text(i: int) -> str:
+        p = plain[i]
+        return texts[i] if p is None else p
+
+    looked, boiler = _source_boilerplate_hashed(
+        plain_text, sources, line_at, line_hash, line_n, cfg
+    )
     first_key: dict[tuple[str, int], str] = {}
     bodies: list[str] = []
     bylines: list[str] = []
@@ -377,9 +385,10 @@ def _clean_in_two_passes(
     bounds: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
     bound_buf: list[int] = []
     n_sent: list[int] = []
-    for i in range(n):
-        text = plain[i]
-        plain[i] = ""  # the body replaces it
+    for i, t in enumerate(texts):  # (read again one at a time)
+        own = plain[i]
+        text = t if own is None else own
+        plain[i] = None  # the body replaces it
         page = [ln for ln in text.split("\n") if ln.strip()]
         lo, hi = int(line_at[i]), int(line_at[i + 1])
         counts_i = line_n[lo:hi].tolist()
@@ -421,7 +430,7 @@ def _clean_in_two_passes(
 
 
 def _source_boilerplate_hashed(
-    plain: Sequence[str],
+    plain: Callable[[int], str],
     sources: Sequence[str],
     line_at: np.ndarray,
     line_hash: np.ndarray,
@@ -473,7 +482,7 @@ def _source_boilerplate_hashed(
             if sig not in verdict:
                 for q in ps[:16]:
                     if q not in page_words:
-                        keys = _page_lines_keys_counts(plain[q])[1]
+                        keys = _page_lines_keys_counts(plain(q))[1]
                         page_words[q] = set(" ".join(keys).split())
                 verdict[sig] = _distinct_stories(ps[:16], page_words) >= cfg.source_min_pages
             if verdict[sig]:
@@ -554,7 +563,8 @@ def clean_table(
     ``text`` and ``source`` columns; the sentences of each body apart, as offsets into the
     bodies (row-aligned with the table)."""
     # (the texts are read one at a time from the column, not copied into a list first)
-    c = _clean(articles["text"], articles["source"].fillna("").tolist(), cfg or CleanConfig())
+    texts = articles["text"].reset_index(drop=True)  # (indexed by position)
+    c = _clean(texts, articles["source"].fillna("").tolist(), cfg or CleanConfig())
     out = articles.copy()
     out["body"] = pd.Series(c.body, index=out.index, dtype=object)  # the sentences' strings
     out["byline"] = c.byline

@@ -16,15 +16,23 @@ from __future__ import annotations
 import gc
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 
+import numpy as np
 import pandas as pd
 
 from dedup.config import CleanConfig
-from dedup.textnorm import count_words, split_sentences, to_plain_text, tokenize
+from dedup.textnorm import (
+    SentenceTable,
+    count_words,
+    sentence_bounds,
+    split_sentences,
+    to_plain_text,
+    tokenize,
+)
 
 _BYLINE_RE = re.compile(r"^(?:by|from)\s+[A-Z][\w.'’-]*(?:[ ,]+(?:and\s+)?[\w.'’@-]+){0,8}$", re.I)
 _DATELINE_RE = re.compile(
@@ -268,17 +276,226 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _clean(
-    texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig
-) -> tuple[list[CleanedArticle], list[int]]:
-    """:func:`clean_articles` and the word count of each body."""
+@dataclass
+class CleanedColumns:
+    """The clean stage's output for a batch, column by column; sentences as offsets into
+    the bodies (:class:`dedup.textnorm.SentenceTable`)."""
+
+    body: list[str]
+    sentences: SentenceTable
+    byline: list[str]
+    dateline: list[str]
+    n_words: list[int]
+    n_boilerplate_lines: list[int]
+
+
+def _clean(texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig) -> CleanedColumns:
+    """:func:`clean_articles`, column by column."""
     with _gc_paused():
-        return _clean_batch(texts, sources, cfg)
+        out = _clean_in_two_passes(texts, sources, cfg)
+        if out is None:  # two line keys of one source with one hash: the exact way
+            out = _columns(*_clean_batch(texts, sources, cfg))
+        return out
+
+
+def _columns(cleaned: list[CleanedArticle], n_words: list[int]) -> CleanedColumns:
+    bounds = [sentence_bounds(c.body) for c in cleaned]
+    flat = np.fromiter(chain.from_iterable(bounds), dtype=np.int64)
+    bodies = [c.body for c in cleaned]
+    return CleanedColumns(
+        bodies,
+        SentenceTable(bodies, flat[0::2], flat[1::2], np.array([len(b) // 2 for b in bounds])),
+        [c.byline for c in cleaned],
+        [c.dateline for c in cleaned],
+        n_words,
+        [c.n_boilerplate_lines for c in cleaned],
+    )
+
+
+_key_hash: Callable[[str], int] = hash
+"""The hash of a line key in the first pass (any function of the key will do: lines of a
+source with one hash and different keys send the batch down the exact way)."""
+
+_PASS_PAGES = 4096
+"""Pages whose line hashes, counts and marks are gathered as Python lists before they are
+packed into arrays."""
+
+
+def _clean_in_two_passes(
+    texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig
+) -> CleanedColumns | None:
+    """:func:`_clean_batch` without holding every page's lines at once.
+
+    First pass: each page's plain text (kept only where it differs from the raw text, which
+    the second pass reads again), and per line its key's hash, its word count and whether a
+    rule of its own page drops it (arrays, a few bytes a line). The per-source
+    counts of :func:`_source_boilerplate` run on the hashes. Second pass: each page's lines
+    again (split from its plain text), dropped and joined. Every line whose hash recurs
+    often enough in its source to be looked at is checked against the first key seen with
+    that hash; two different keys (a hash collision) give None, and the caller cleans the
+    batch the exact way.
+    """
+    n = len(texts)
+    plain: list[str | None] = []  # None: the raw text is its own plain text
+    line_at = np.zeros(n + 1, dtype=np.int64)
+    hashes: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    marked: list[np.ndarray] = []  # lines dropped by a rule of their own page
+    h_buf: list[int] = []
+    n_buf: list[int] = []
+    m_buf: list[int] = []
+    at = 0
+    for i, t in enumerate(texts):
+        text = to_plain_text(t)
+        plain.append(None if text == t else text)
+        page, ks, ns = _page_lines_keys_counts(text)
+        d = _repeated_in_page(ks, ns, cfg.repeated_line_max_words)
+        d |= _restated_lines(ks, ns)
+        d |= _list_runs(ns, page, cfg.list_min_lines, cfg.list_max_words)
+        h_buf.extend(map(_key_hash, ks))
+        n_buf.extend(ns)
+        m_buf.extend(at + j for j in d)
+        at += len(ks)
+        line_at[i + 1] = at
+        if (i + 1) % _PASS_PAGES == 0 or i + 1 == n:
+            hashes.append(np.array(h_buf, dtype=np.int64))
+            counts.append(np.array(n_buf, dtype=np.int32))
+            marked.append(np.array(m_buf, dtype=np.int64))
+            h_buf, n_buf, m_buf = [], [], []
+    line_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.int64)
+    line_n = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int32)
+    drop_own = np.zeros(at, dtype=bool)
+    if marked:
+        drop_own[np.concatenate(marked)] = True
+    del hashes, counts, marked
+
+    def plain_text(i: int) -> str:
+        p = plain[i]
+        return texts[i] if p is None else p
+
+    looked, boiler = _source_boilerplate_hashed(
+        plain_text, sources, line_at, line_hash, line_n, cfg
+    )
+    first_key: dict[tuple[str, int], str] = {}
+    bodies: list[str] = []
+    bylines: list[str] = []
+    datelines: list[str] = []
+    n_words: list[int] = []
+    n_boiler: list[int] = []
+    bounds: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+    bound_buf: list[int] = []
+    n_sent: list[int] = []
+    for i, t in enumerate(texts):  # (read again one at a time)
+        own = plain[i]
+        text = t if own is None else own
+        plain[i] = None  # the body replaces it
+        page = [ln for ln in text.split("\n") if ln.strip()]
+        lo, hi = int(line_at[i]), int(line_at[i + 1])
+        counts_i = line_n[lo:hi].tolist()
+        d = set(np.flatnonzero(drop_own[lo:hi]).tolist())
+        if sources[i] in looked:
+            look, boil = looked[sources[i]], boiler[sources[i]]
+            for j, (h, c) in enumerate(zip(line_hash[lo:hi].tolist(), counts_i, strict=True)):
+                if c and h in look:
+                    key = _line_key(page[j])
+                    if first_key.setdefault((sources[i], h), key) != key:
+                        return None
+                    if h in boil:
+                        d.add(j)
+        if d:
+            kept = [ln for j, ln in enumerate(page) if j not in d]
+            kept_n = [c for j, c in enumerate(counts_i) if j not in d]
+        else:
+            kept, kept_n = page, counts_i
+        if not any(kept_n):
+            # Everything looked like furniture: keep the page rather than an empty body.
+            kept, kept_n, d = page, counts_i, set()
+        kept, kept_n, byline, dateline = _split_byline_dateline(kept, kept_n)
+        body = "\n".join(kept)
+        b = sentence_bounds(body)
+        bound_buf.extend(b)
+        n_sent.append(len(b) // 2)
+        if (i + 1) % _PASS_PAGES == 0 or i + 1 == n:
+            bounds.append(np.array(bound_buf, dtype=np.int32))
+            bound_buf = []
+        bodies.append(body)
+        bylines.append(byline)
+        datelines.append(dateline)
+        n_boiler.append(len(d))
+        # Tokens never span a line break, so the body's count is the sum over its lines.
+        n_words.append(sum(kept_n))
+    flat = np.concatenate(bounds)
+    sentences = SentenceTable(bodies, flat[0::2], flat[1::2], np.array(n_sent, dtype=np.int64))
+    return CleanedColumns(bodies, sentences, bylines, datelines, n_words, n_boiler)
+
+
+def _source_boilerplate_hashed(
+    plain: Callable[[int], str],
+    sources: Sequence[str],
+    line_at: np.ndarray,
+    line_hash: np.ndarray,
+    line_n: np.ndarray,
+    cfg: CleanConfig,
+) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """:func:`_source_boilerplate` for every source on the hashes of the line keys: per
+    source, the hashes recurring on enough pages to be looked at, and those found to be
+    boilerplate. A page's words (for :func:`_distinct_stories`) come from its plain text
+    again, only for pages that are compared."""
+    by_source: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(sources):
+        if s:
+            by_source[s].append(i)
+    looked: dict[str, set[int]] = {}
+    boiler: dict[str, set[int]] = {}
+    page_words: dict[int, set[str]] = {}
+    verdict: dict[tuple[int, ...], bool] = {}
+    for s, idxs in by_source.items():
+        n = len(idxs)
+        if n < cfg.source_min_pages:
+            continue
+        need = max(cfg.source_min_pages, int(cfg.source_min_share * n + 0.999999))
+        pages = np.asarray(idxs, dtype=np.int64)
+        lens = line_at[pages + 1] - line_at[pages]
+        total = int(lens.sum())
+        within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+        lines = np.repeat(line_at[pages], lens) + within
+        page_of = np.repeat(pages, lens)
+        keep = line_n[lines] > 0  # lines with words (the empty key is never boilerplate)
+        h, pg = line_hash[lines[keep]], page_of[keep]
+        order = np.lexsort((pg, h))
+        h, pg = h[order], pg[order]
+        new = np.ones(h.size, dtype=bool)  # one count per page and hash
+        new[1:] = (h[1:] != h[:-1]) | (pg[1:] != pg[:-1])
+        h, pg = h[new], pg[new]
+        head = np.ones(h.size, dtype=bool)
+        head[1:] = h[1:] != h[:-1]
+        starts = np.flatnonzero(head)
+        n_pages = np.diff(np.r_[starts, h.size])
+        often = np.flatnonzero(n_pages >= need)
+        if not often.size:
+            continue
+        looked[s] = set(h[starts[often]].tolist())
+        found: set[int] = set()
+        for k in often.tolist():
+            ps = pg[starts[k] : starts[k] + n_pages[k]].tolist()
+            sig = tuple(ps)
+            if sig not in verdict:
+                for q in ps[:16]:
+                    if q not in page_words:
+                        keys = _page_lines_keys_counts(plain(q))[1]
+                        page_words[q] = set(" ".join(keys).split())
+                verdict[sig] = _distinct_stories(ps[:16], page_words) >= cfg.source_min_pages
+            if verdict[sig]:
+                found.add(int(h[starts[k]]))
+        boiler[s] = found
+    return looked, boiler
 
 
 def _clean_batch(
     texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig
 ) -> tuple[list[CleanedArticle], list[int]]:
+    """The batch cleaned with every page's lines and keys held at once (exact; the way
+    taken when two line keys of one source share a hash)."""
     parsed = [_page_lines_keys_counts(to_plain_text(t)) for t in texts]
     drop: list[set[int]] = []
     for page, ks, ns in parsed:
@@ -330,20 +547,37 @@ def clean_articles(
     Idempotent: cleaning the bodies again removes nothing more (short of a batch whose
     other pages change the per-source statistics).
     """
-    return _clean(texts, sources, cfg or CleanConfig())[0]
+    c = _clean(texts, sources, cfg or CleanConfig())
+    return [
+        CleanedArticle(*row)
+        for row in zip(
+            c.body, c.sentences, c.byline, c.dateline, c.n_boilerplate_lines, strict=True
+        )
+    ]
+
+
+def clean_table(
+    articles: pd.DataFrame, cfg: CleanConfig | None = None
+) -> tuple[pd.DataFrame, SentenceTable]:
+    """Add ``body, byline, dateline, n_words, n_boilerplate_lines`` to a table with
+    ``text`` and ``source`` columns; the sentences of each body apart, as offsets into the
+    bodies (row-aligned with the table)."""
+    # (the texts are read one at a time from the column, not copied into a list first)
+    texts = articles["text"].reset_index(drop=True)  # (indexed by position)
+    c = _clean(texts, articles["source"].fillna("").tolist(), cfg or CleanConfig())
+    out = articles.copy()
+    out["body"] = pd.Series(c.body, index=out.index, dtype=object)  # the sentences' strings
+    out["byline"] = c.byline
+    out["dateline"] = c.dateline
+    out["n_words"] = c.n_words
+    out["n_boilerplate_lines"] = c.n_boilerplate_lines
+    return out, c.sentences
 
 
 def clean_frame(articles: pd.DataFrame, cfg: CleanConfig | None = None) -> pd.DataFrame:
     """Add ``body, sentences, byline, dateline, n_words, n_boilerplate_lines`` to a table
-    with ``text`` and ``source`` columns."""
-    cleaned, n_words = _clean(
-        articles["text"].tolist(), articles["source"].fillna("").tolist(), cfg or CleanConfig()
-    )
-    out = articles.copy()
-    out["body"] = [c.body for c in cleaned]
-    out["sentences"] = [c.sentences for c in cleaned]
-    out["byline"] = [c.byline for c in cleaned]
-    out["dateline"] = [c.dateline for c in cleaned]
-    out["n_words"] = n_words
-    out["n_boilerplate_lines"] = [c.n_boilerplate_lines for c in cleaned]
+    with ``text`` and ``source`` columns (``sentences``: a tuple of strings per row)."""
+    out, sentences = clean_table(articles, cfg)
+    out["body"] = out["body"].tolist()
+    out.insert(out.columns.get_loc("body") + 1, "sentences", list(sentences))
     return out

@@ -20,6 +20,7 @@ import pandas as pd
 
 from dedup.pipeline import RunResult
 from dedup.score import PAIR_COLUMNS, VERSION_RELATIONS, SentenceAlignment, align_sentences
+from dedup.textnorm import split_sentences
 
 #: At most this many clusters (the biggest first) and pairs per cluster are shown, so the
 #: page stays readable and small on a large run; the page says when some were left out.
@@ -132,16 +133,22 @@ def _canonical_first(pairs: pd.DataFrame, canon: str) -> pd.DataFrame:
 def render_html(result: RunResult, sentence_match: float = 0.35, title: str = "") -> str:
     """The whole page as a string (deterministic for the same result)."""
     arts = result.articles
+    if "sentences" in arts:
+        sentences = arts["sentences"].tolist()
+    elif result.sentences is not None:
+        sentences = result.sentences
+    else:
+        sentences = [split_sentences(b) for b in arts["body"].tolist()]
     info: dict[str, dict[str, object]] = {
         str(r["id"]): {
-            "sentences": tuple(r["sentences"]),
+            "sentences": tuple(sentences[k]),
             "source": r["source"],
             "title": r["title"],
             "published_at": r["published_at"],
             "n_words": r["n_words"],
         }
-        for r in arts[["id", "sentences", "source", "title", "published_at", "n_words"]].to_dict(
-            "records"
+        for k, r in enumerate(
+            arts[["id", "source", "title", "published_at", "n_words"]].to_dict("records")
         )
     }
     cl = result.clusters

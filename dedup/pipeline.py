@@ -9,7 +9,7 @@ import hashlib
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from dedup.candidates import find_candidate_pairs
-from dedup.clean import clean_frame
+from dedup.clean import clean_table
 from dedup.cluster import (
     attach_teasers,
     attach_to_stories,
@@ -68,7 +68,7 @@ ARTICLE_COLUMNS = (
 class RunResult:
     """What a run produced, ready for :mod:`dedup.report`."""
 
-    articles: pd.DataFrame  # the input table plus body, sentences, n_words, cluster_id, ...
+    articles: pd.DataFrame  # the input table plus body, n_words, cluster_id, ...
     pairs: pd.DataFrame  # PAIR_COLUMNS, sorted
     clusters: pd.DataFrame  # CLUSTER_COLUMNS, sorted
     counts: dict[str, Any] = field(default_factory=dict)
@@ -77,6 +77,8 @@ class RunResult:
     """Peak memory of the process (MiB) at the end of each stage."""
     fingerprint_scheme: dict[str, object] = field(default_factory=dict)
     signatures: np.ndarray | None = None  # (n, num_perm) uint32, row-aligned with articles
+    sentences: Sequence[Sequence[str]] | None = None
+    """Each article's sentences, row-aligned with ``articles`` (None: split from the bodies)."""
 
 
 def peak_memory_mb() -> float | None:
@@ -139,7 +141,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
     st = StageTimer(progress)
     counts: dict[str, Any] = {"articles": len(articles)}
     with st.stage("clean"):
-        table = clean_frame(articles.reset_index(drop=True), config.clean)
+        table, sentences = clean_table(articles.reset_index(drop=True), config.clean)
         counts["boilerplate_lines"] = int(table["n_boilerplate_lines"].sum())
     with st.stage("fingerprint"):
         tokens = TokenTable.from_texts(table["body"])
@@ -157,7 +159,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         # Teasers: short texts whose sentence retells a longer text's lede; their pairs
         # are scored like the others.
         teasers = teaser_matches(
-            table["sentences"].tolist(),
+            sentences,
             tokens,
             table["n_words"].to_numpy(),
             times,
@@ -179,7 +181,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
     inputs = ScoringInputs(
         ids=table["id"].tolist(),
         tokens=tokens,
-        sentences=table["sentences"].tolist(),
+        sentences=sentences,
         titles=table["title"].tolist(),
         signatures=fps.signatures,
         tfidf=fps.tfidf,
@@ -245,6 +247,7 @@ def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False)
         memory=st.memory,
         fingerprint_scheme=fps.scheme,
         signatures=fps.signatures,
+        sentences=sentences,
     )
 
 

@@ -12,17 +12,17 @@ sentence is no evidence: independent reports of one event quote the same stateme
 
 from __future__ import annotations
 
-from array import array
 from collections import defaultdict
-from collections.abc import Sequence
-from itertools import pairwise
+from collections.abc import Callable, Sequence
+from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from dedup.config import ClusterConfig, ScoreConfig
 from dedup.score import _quoted_shares_many, figures, figures_disagree, titles_apart
-from dedup.textnorm import TokenTable, tokenize
+from dedup.textnorm import SentenceTable, TokenTable, count_tokens, number_strings
 
 TEASER_MIN_SENTENCE_WORDS = 10
 """Words a sentence of the short text needs to count as evidence: a headline-sized line
@@ -35,19 +35,12 @@ TEASER_TOLD = 0.5
 :data:`TEASER_MIN_SENTENCE_WORDS`) that its matched sentences must hold: a teaser is its
 headline and lede, not a report of its own that opens with another's template line."""
 _QUOTED = 0.5
+_HEAD_SHARE = 0.45
+"""Weight share of the heaviest words of an evidence sentence looked up in the ledes:
+more words find more windows, but leave less weight unseen, so fewer windows get their
+share computed (0.45 is about the fastest on the synthetic 100k corpus)."""
+_ROUNDING = 1e-9
 _CHUNK = 1024
-
-
-def _lede(sentences: Sequence[str], words: int) -> list[str]:
-    """The sentences that start within the first ``words`` words of a text."""
-    out: list[str] = []
-    seen = 0
-    for s in sentences:
-        if seen >= words:
-            break
-        out.append(s)
-        seen += len(tokenize(s))
-    return out
 
 
 def teaser_matches(
@@ -66,7 +59,10 @@ def teaser_matches(
     and most of the sentence's adjacent word pairs are there too, and the sentences so
     found hold at least half of the short text's sentence words; sorted.
 
-    ``tokens`` are each text's words (:func:`dedup.textnorm.tokenize` of its body). A short
+    ``tokens`` are each text's words (:func:`dedup.textnorm.tokenize` of its body; a
+    :class:`dedup.textnorm.TokenTable` is used as it is), and the body's sentences hold
+    them in order, so each sentence is a run of the text's token codes: ledes, windows and
+    evidence are slices of one code array, never tokenised again. A short
     text has at most ``teaser_words`` words; a longer one at least twice its words,
     published within ``window_days`` of it (or either time unknown). Rarity: the inverse
     document frequency over the batch; words on more than half of the texts (of a batch of
@@ -82,123 +78,138 @@ def teaser_matches(
     n = len(sentences)
     if not teaser_words or n < 2:
         return []
-    short = [r for r in range(n) if 0 < n_words[r] <= teaser_words]
-    if not short:
+    n_words = np.asarray(n_words)
+    is_short = (n_words > 0) & (n_words <= teaser_words)
+    short = np.flatnonzero(is_short)
+    if not short.size:
         return []
-    # Evidence sentences of the short texts.
-    ev_rows: list[int] = []
-    ev_tokens: list[set[str]] = []
-    ev_sents: list[str] = []  # word pairs made only for the sentences that match a lede
-    ev_figures: list[frozenset[str]] = []
-    quoted = _quoted_shares_many([sentences[r] for r in short])
-    ev_words: list[int] = []
-    told: dict[int, int] = defaultdict(int)  # words in sentences of each short text
-    k = 0
-    for r in short:
-        for s in sentences[r]:
-            toks = tokenize(s)
-            if len(toks) >= TEASER_MIN_SENTENCE_WORDS:
-                told[r] += len(toks)
-            if len(toks) >= TEASER_MIN_SENTENCE_WORDS and quoted[k] < _QUOTED:
-                ev_rows.append(r)
-                ev_words.append(len(toks))
-                ev_tokens.append(set(toks))
-                ev_sents.append(s)
-                ev_figures.append(figures([s]))
-            k += 1
-    if not ev_rows:
+    table = tokens if isinstance(tokens, TokenTable) else _token_table(tokens)
+    sent = _sentence_spans(sentences, table)
+    # Evidence sentences of the short texts: at least TEASER_MIN_SENTENCE_WORDS words, not
+    # mostly quoted.
+    short_sents = np.flatnonzero(is_short[sent.text])
+    quoted = _quoted_shares_many([sentences[r] for r in short.tolist()])
+    counts = sent.length[short_sents]
+    long_enough = counts >= TEASER_MIN_SENTENCE_WORDS
+    told = np.zeros(n, dtype=np.int64)  # words in sentences of each short text
+    np.add.at(told, sent.text[short_sents[long_enough]], counts[long_enough])
+    ev = short_sents[long_enough & (quoted < _QUOTED)]
+    if not ev.size:
         return []
-    vocab = {w: c for c, w in enumerate(sorted(set().union(*ev_tokens)))}
-    # Document frequency of the evidence words over the batch, and each text's lede as
-    # windows of one or two sentences; syndicated copies share their lede, so each distinct
-    # window is one row, with the texts that have it.
-    win_rows = array("i")  # compact: a window's entries, 4 bytes each
-    win_cols = array("i")
-    win_sents: list[tuple[str, ...]] = []
-    win_id: dict[tuple[str, ...], int] = {}
-    members: list[list[int]] = []  # the texts of each distinct window
-    df = _document_frequency(tokens, vocab)
-    for r in range(n):
-        if n_words[r] < 2 * TEASER_MIN_SENTENCE_WORDS:
-            continue
-        lede = _lede(sentences[r], teaser_words)
-        words: list[set[int]] | None = None  # made only when the text has a new window
-        for k in range(len(lede)):
-            for span in (1, 2):
-                if k + span > len(lede):
-                    continue
-                key = tuple(lede[k : k + span])
-                w = win_id.get(key)
-                if w is None:
-                    if words is None:
-                        words = [{vocab[t] for t in tokenize(x) if t in vocab} for x in lede]
-                    w = win_id[key] = len(win_sents)
-                    cols = words[k] if span == 1 else words[k] | words[k + 1]
-                    win_rows.extend([w] * len(cols))
-                    win_cols.extend(cols)
-                    win_sents.append(key)
-                    members.append([])
-                if not members[w] or members[w][-1] != r:
-                    members[w].append(r)
-    if not win_sents:
+    ev_rows = sent.text[ev]
+    ev_words = sent.length[ev]
+    # The evidence vocabulary, numbered in the order of its words (as strings).
+    uniq = _distinct(_gather(table.codes, sent.start[ev], ev_words))
+    by_word = np.argsort(table.vocab[uniq])
+    col_of_code = np.full(len(table.vocab), -1, dtype=np.int64)
+    col_of_code[uniq[by_word]] = np.arange(uniq.size, dtype=np.int64)
+    n_cols = int(uniq.size)
+    # Each longer text's lede as windows of one or two sentences; syndicated copies share
+    # their lede, so each distinct window (run of token codes) is one row, with the texts
+    # that have it.
+    wins = _lede_windows(sent, n_words, teaser_words)
+    if not wins.text.size:
         return []
+    df = _document_frequency_codes(table, col_of_code, n_cols)
     idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
     if n >= 20:  # as the TF-IDF of the candidates stage: small batches prune nothing
         idf[df > 0.5 * n] = 0.0
-    ledes = sp.csr_matrix(
-        (
-            np.ones(len(win_rows)),
-            (np.frombuffer(win_rows, dtype=np.int32), np.frombuffer(win_cols, dtype=np.int32)),
-        ),
-        shape=(len(win_sents), len(vocab)),
+    wid, rep = _distinct_runs(table.codes, wins.start, wins.length)
+    ledes = _column_sets(
+        table.codes,
+        wins.start[rep],
+        wins.length[rep],
+        col_of_code,
+        n_cols,
+        lambda k: np.ones(k.size, dtype=np.float32),  # (products with it are exact)
     )
-    ev = _weighted_rows([[vocab[w] for w in toks] for toks in ev_tokens], idf, len(vocab))
-    del ev_tokens
-    ev_pairs: dict[int, set[tuple[str, str]]] = {}
-    weight = np.asarray(ev.sum(axis=1)).ravel()
-    probe = _prefix_rows(ev, 1.0 - match)
+    # The texts of each distinct window (members), and where each member has it.
+    member_key = _distinct(wid * n + wins.text)
+    member_win = member_key // n
+    member_of = member_key % n
+    member_at = np.zeros(rep.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(member_win, minlength=rep.size), out=member_at[1:])
+    n_members = np.diff(member_at)
+    occ = np.lexsort((wins.span, wins.first, wins.text, wid))
+    occ_member = np.searchsorted(member_key, (wid * n + wins.text)[occ])
+    occ_at = np.zeros(member_key.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(occ_member, minlength=member_key.size), out=occ_at[1:])
+    occ_first = wins.first[occ].tolist()
+    occ_span = wins.span[occ].tolist()
+    evm = _column_sets(table.codes, sent.start[ev], ev_words, col_of_code, n_cols, lambda k: idf[k])
+    weight = np.asarray(evm.sum(axis=1)).ravel()
+    # The heaviest words of each sentence holding more than 1 - match of its weight (and
+    # at least _HEAD_SHARE): a window with none of them cannot reach the bar, and one whose
+    # share of them falls short by more than the rest of the sentence cannot either.
+    head = _prefix_rows(evm, max(1.0 - match, _HEAD_SHARE)).multiply(evm).tocsr()
+    rest = weight - np.asarray(head.sum(axis=1)).ravel()
     ledes_t = ledes.T.tocsr()
     best: dict[tuple[int, int], float] = {}
     found_in: dict[tuple[int, int], set[int]] = defaultdict(set)
     gap = window_days * 86400.0
     figs: dict[int, frozenset[str]] = {}
-    ev_text = np.asarray(ev_rows, dtype=np.int64)
-    n_members = np.array([len(m) for m in members], dtype=np.int64)
-    member_at = np.zeros(n_members.size + 1, dtype=np.int64)
-    np.cumsum(n_members, out=member_at[1:])
-    member_of = np.fromiter(
-        (t for m in members for t in m), dtype=np.int64, count=int(member_at[-1])
-    )
-    for start in range(0, ev.shape[0], _CHUNK):
-        stop = min(ev.shape[0], start + _CHUNK)
-        hit = (probe[start:stop] @ ledes_t).tocoo()
+    ev_figs: dict[int, frozenset[str]] = {}
+    win_figs: dict[tuple[int, int, int], frozenset[str]] = {}
+    ev_pairs: dict[int, set[int]] = {}
+    win_pairs: dict[int, set[int]] = {}
+    n_codes = len(table.vocab)
+    ev_first = (ev - sent.first[ev_rows]).tolist()
+    ev_start = (sent.start[ev]).tolist()
+    ev_rows_l = ev_rows.tolist()
+    ev_words_l = ev_words.tolist()
+
+    def pairs_of(start: int, length: int) -> set[int]:
+        c = table.codes[start : start + length].astype(np.int64)
+        out: set[int] = set((c[:-1] * n_codes + c[1:]).tolist())
+        return out
+
+    for start in range(0, evm.shape[0], _CHUNK):
+        stop = min(evm.shape[0], start + _CHUNK)
+        # (what is kept of the evidence and the windows is kept for one slice only)
+        for cache in (ev_figs, win_figs, ev_pairs, win_pairs):
+            cache.clear()
+        hit = (head[start:stop] @ ledes_t).tocoo()
         xs = hit.row.astype(np.int64) + start
         ws = hit.col.astype(np.int64)
-        share = np.asarray(ev[xs].multiply(ledes[ws]).sum(axis=1)).ravel() / weight[xs]
+        # (a bound on the share, with room for rounding; the share itself decides)
+        near = hit.data + rest[xs] >= match * weight[xs] * (1.0 - _ROUNDING)
+        xs, ws = xs[near], ws[near]
+        share = np.asarray(evm[xs].multiply(ledes[ws]).sum(axis=1)).ravel() / weight[xs]
         keep = share >= match
         xs, ws, share = xs[keep], ws[keep], share[keep]
         # Each window stands for the texts that have it.
         cnt = n_members[ws]
         total = int(cnt.sum())
         within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        ps = member_of[np.repeat(member_at[ws], cnt) + within]
+        ms = np.repeat(member_at[ws], cnt) + within
+        ps = member_of[ms]
         xs, ws, share = np.repeat(xs, cnt), np.repeat(ws, cnt), np.repeat(share, cnt)
-        rs = ev_text[xs]
+        rs = ev_rows[xs]
         # A longer text published near the short one and not long after it (NaN gaps
         # compare False: kept).
         after = times[ps] - times[rs]
         keep = (ps != rs) & (n_words[ps] >= 2 * n_words[rs]) & ~(np.abs(after) > gap)
         if order:
             keep &= ~(after >= order)
-        for x, w, p, v in zip(
+        for x, w, m, p, v in zip(
             xs[keep].tolist(),
             ws[keep].tolist(),
+            ms[keep].tolist(),
             ps[keep].tolist(),
             share[keep].tolist(),
             strict=True,
         ):
-            r = ev_rows[x]
-            if not ev_figures[x] <= figures(win_sents[w]):
+            r = ev_rows_l[x]
+            if x not in ev_figs:
+                ev_figs[x] = figures([sentences[r][ev_first[x]]])
+            # every figure of the sentence in the lede window (as written in this text)
+            for o in range(occ_at[m], occ_at[m + 1]):
+                key = (p, occ_first[o], occ_span[o])
+                if key not in win_figs:
+                    win_figs[key] = figures(sentences[p][key[1] : key[1] + key[2]])
+                if ev_figs[x] <= win_figs[key]:
+                    break
+            else:
                 continue
             if titles_apart(titles[r], titles[p], score.short_title_jaccard):
                 continue
@@ -208,10 +219,11 @@ def teaser_matches(
                 figs[p] = figures(sentences[p])
             if figures_disagree(figs[r], figs[p], score):
                 continue
-            toks = [t for s in win_sents[w] for t in tokenize(s)]
             if x not in ev_pairs:
-                ev_pairs[x] = set(pairwise(tokenize(ev_sents[x])))
-            in_order = ev_pairs[x] & set(pairwise(toks))
+                ev_pairs[x] = pairs_of(ev_start[x], ev_words_l[x])
+            if w not in win_pairs:
+                win_pairs[w] = pairs_of(int(wins.start[rep[w]]), int(wins.length[rep[w]]))
+            in_order = ev_pairs[x] & win_pairs[w]
             if len(in_order) < TEASER_PAIR_SHARE * len(ev_pairs[x]):
                 continue
             best[(r, p)] = max(v, best.get((r, p), 0.0))
@@ -219,11 +231,194 @@ def teaser_matches(
     return [
         (r, p, share)
         for (r, p), share in sorted(best.items())
-        if sum(ev_words[x] for x in found_in[(r, p)]) >= TEASER_TOLD * told[r]
+        if sum(ev_words_l[x] for x in found_in[(r, p)]) >= TEASER_TOLD * told[r]
     ]
 
 
-_DF_ROWS = 20_000
+class _Spans(NamedTuple):
+    """Runs of token codes (sentences or windows): the text of each, its first token in
+    the table's code array, its number of tokens, its first sentence in its text (for
+    sentences: the text's first sentence overall) and its number of sentences."""
+
+    text: np.ndarray
+    start: np.ndarray
+    length: np.ndarray
+    first: np.ndarray
+    span: np.ndarray
+
+
+def _token_table(tokens: Sequence[Sequence[str]]) -> TokenTable:
+    vocab, codes = number_strings(list(t) for t in tokens)
+    return TokenTable(vocab, codes, np.fromiter(map(len, tokens), np.int64, len(tokens)))
+
+
+_COUNT_TEXTS = 2048
+"""Texts whose sentences are counted (:func:`dedup.textnorm.count_tokens`) at a time."""
+
+
+def _sentence_spans(sentences: Sequence[Sequence[str]], table: TokenTable) -> _Spans:
+    """Every sentence as a run of its text's token codes (``first``: the index of the
+    text's first sentence, by text)."""
+    n = len(sentences)
+    if isinstance(sentences, SentenceTable):
+        n_sent = np.diff(sentences.offsets)
+        length = sentences.token_counts()
+    else:
+        n_sent = np.fromiter(map(len, sentences), dtype=np.int64, count=n)
+        length = _count_sentence_tokens(sentences)
+    text = np.repeat(np.arange(n, dtype=np.int64), n_sent)
+    per_text = np.bincount(text, weights=length, minlength=n).astype(np.int64)
+    if not np.array_equal(per_text, table.lengths):
+        raise ValueError("the sentences do not hold the texts' tokens")
+    start = np.cumsum(length) - length  # the table's offsets, sentence by sentence
+    first_of_text = np.cumsum(n_sent) - n_sent
+    return _Spans(text, start, length, first_of_text, np.ones(length.size, dtype=np.int64))
+
+
+def _count_sentence_tokens(sentences: Sequence[Sequence[str]]) -> np.ndarray:
+    """The tokens of every sentence, text by text."""
+    return np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [
+            count_tokens(list(chain.from_iterable(sentences[lo : lo + _COUNT_TEXTS])))
+            for lo in range(0, len(sentences), _COUNT_TEXTS)
+        ]
+    )
+
+
+def _lede_windows(sent: _Spans, n_words: np.ndarray, words: int) -> _Spans:
+    """The windows of one sentence and of two adjacent ones among the sentences that start
+    within the first ``words`` words of each text with at least twice
+    :data:`TEASER_MIN_SENTENCE_WORDS` words."""
+    first = sent.first[sent.text]
+    seen = sent.start - sent.start[first]  # the text's tokens before the sentence
+    lede = (n_words[sent.text] >= 2 * TEASER_MIN_SENTENCE_WORDS) & (seen < words)
+    one = np.flatnonzero(lede & (sent.length > 0))
+    nxt = np.flatnonzero(lede[:-1] & lede[1:] & (sent.text[:-1] == sent.text[1:]))
+    nxt = nxt[sent.length[nxt] + sent.length[nxt + 1] > 0]
+    at = np.concatenate([one, nxt])
+    return _Spans(
+        sent.text[at],
+        sent.start[at],
+        np.concatenate([sent.length[one], sent.length[nxt] + sent.length[nxt + 1]]),
+        at - first[at],
+        np.concatenate([np.ones(one.size, np.int64), np.full(nxt.size, 2, np.int64)]),
+    )
+
+
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (``np.unique`` by sorting: faster here than its hash
+    path)."""
+    a = np.sort(a)
+    keep = np.ones(a.size, dtype=bool)
+    keep[1:] = a[1:] != a[:-1]
+    out: np.ndarray = a[keep]
+    return out
+
+
+def _gather(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The runs ``codes[s : s + n]`` concatenated."""
+    total = int(lengths.sum())
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out: np.ndarray = codes[np.repeat(starts, lengths) + within]
+    return out
+
+
+_HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
+_HASH_TOKENS = 1 << 20
+"""Tokens hashed (or compared) at a time by :func:`_distinct_runs`."""
+
+
+def _slices(lengths: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive index ranges of about :data:`_HASH_TOKENS` tokens each."""
+    out: list[tuple[int, int]] = []
+    ends = np.cumsum(lengths)
+    lo = 0
+    while lo < lengths.size:
+        hi = int(np.searchsorted(ends, ends[lo] - lengths[lo] + _HASH_TOKENS, side="right"))
+        hi = max(hi, lo + 1)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def _distinct_runs(
+    codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A number for each run of codes (non-empty) equal for equal runs, and the first run
+    of each number. Runs are grouped by a polynomial hash and checked code by code against
+    their group's first run; a run that differs (a hash collision) gets a number of its own,
+    so equal numbers always mean equal runs."""
+    m = starts.size
+    h = np.zeros(m, dtype=np.uint64)
+    powers = np.cumprod(np.full(int(lengths.max(initial=0)) + 1, _HASH_BASE, dtype=np.uint64))
+    with np.errstate(over="ignore"):
+        for lo, hi in _slices(lengths):
+            n = lengths[lo:hi]
+            within = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+            term = (codes[np.repeat(starts[lo:hi], n) + within].astype(np.uint64) + 1) * powers[
+                within
+            ]
+            h[lo:hi] = np.add.reduceat(term, np.cumsum(n) - n)
+    by = np.lexsort((lengths, h))
+    new = np.ones(m, dtype=bool)
+    new[1:] = (h[by][1:] != h[by][:-1]) | (lengths[by][1:] != lengths[by][:-1])
+    group = np.cumsum(new) - 1
+    first_of = by[new]  # the smallest run of each group (lexsort is stable)
+    ids = np.empty(m, dtype=np.int64)
+    ids[by] = group
+    rep = first_of[ids]
+    check = np.flatnonzero(rep != np.arange(m))
+    differ = np.zeros(m, dtype=bool)
+    for lo, hi in _slices(lengths[check]):
+        c = check[lo:hi]
+        a = _gather(codes, starts[c], lengths[c])
+        b = _gather(codes, starts[rep[c]], lengths[c])
+        n = lengths[c]
+        bad = np.add.reduceat((a != b).astype(np.int64), np.cumsum(n) - n) > 0
+        differ[c[bad]] = True
+    if differ.any():  # never seen; each such run stands alone
+        extra = np.flatnonzero(differ)
+        ids[extra] = first_of.size + np.arange(extra.size)
+        first_of = np.concatenate([first_of, extra])
+    # numbers in order of first appearance
+    order = np.argsort(first_of, kind="stable")
+    renum = np.empty_like(order)
+    renum[order] = np.arange(order.size)
+    return renum[ids], first_of[order]
+
+
+def _column_sets(
+    codes: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    col_of_code: np.ndarray,
+    n_cols: int,
+    values: Callable[[np.ndarray], np.ndarray],
+) -> sp.csr_matrix:
+    """One row per run ``codes[start : start + length]``: its distinct columns (codes
+    outside the columns left out), sorted, each entry ``values(columns)``; zero entries
+    dropped. Made a slice of runs at a time."""
+    per_row = np.zeros(lengths.size, dtype=np.int64)
+    parts: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+    for lo, hi in _slices(lengths):
+        n = lengths[lo:hi]
+        rows = np.repeat(np.arange(hi - lo, dtype=np.int64), n)
+        cols = col_of_code[_gather(codes, starts[lo:hi], n)]
+        keep = cols >= 0
+        cells = _distinct(rows[keep] * n_cols + cols[keep])
+        per_row[lo:hi] = np.bincount(cells // n_cols, minlength=hi - lo)
+        parts.append((cells % n_cols).astype(np.int32))
+    c = np.concatenate(parts)
+    indptr = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(per_row, out=indptr[1:])
+    out = sp.csr_matrix((values(c), c, indptr), shape=(lengths.size, n_cols))
+    out.eliminate_zeros()
+    out.sort_indices()
+    return out
+
+
+_DF_ROWS = 2048
 
 
 def _document_frequency(tokens: Sequence[Sequence[str]], vocab: dict[str, int]) -> np.ndarray:
@@ -234,49 +429,48 @@ def _document_frequency(tokens: Sequence[Sequence[str]], vocab: dict[str, int]) 
             dtype=np.int64,
             count=len(tokens.vocab),
         )
-        counts = np.zeros(len(vocab), dtype=np.int64)
-        for start in range(0, len(tokens), _DF_ROWS):  # a slice of texts at a time
-            stop = min(len(tokens), start + _DF_ROWS)
-            cols = col[tokens.codes[tokens.offsets[start] : tokens.offsets[stop]]]
-            rows = np.repeat(np.arange(stop - start, dtype=np.int64), tokens.lengths[start:stop])
-            keep = cols >= 0
-            cells = np.sort(rows[keep] * len(vocab) + cols[keep])
-            first = np.ones(cells.size, dtype=bool)  # one count per text and word
-            first[1:] = cells[1:] != cells[:-1]
-            counts += np.bincount(cells[first] % len(vocab), minlength=len(vocab))
-        return counts.astype(np.float64)
+        return _document_frequency_codes(tokens, col, len(vocab))
     df = np.zeros(len(vocab), dtype=np.float64)
     for toks in tokens:
         df[[vocab[w] for w in set(toks) if w in vocab]] += 1.0
     return df
 
 
-def _weighted_rows(
-    rows: Sequence[Sequence[int]], weights: np.ndarray, n_cols: int
-) -> sp.csr_matrix:
-    """One row per list of distinct columns, each entry the column's weight."""
-    indptr = np.r_[0, np.cumsum([len(r) for r in rows])]
-    cols = np.fromiter((c for r in rows for c in r), dtype=np.int64, count=int(indptr[-1]))
-    out = sp.csr_matrix((weights[cols], cols, indptr), shape=(len(rows), n_cols))
-    out.eliminate_zeros()
-    out.sort_indices()
-    return out
+def _document_frequency_codes(table: TokenTable, col: np.ndarray, n_cols: int) -> np.ndarray:
+    """How many texts hold each column (float64); ``col``: each token code's column, -1
+    for none."""
+    counts = np.zeros(n_cols, dtype=np.int64)
+    for start in range(0, len(table), _DF_ROWS):  # a slice of texts at a time
+        stop = min(len(table), start + _DF_ROWS)
+        cols = col[table.codes[table.offsets[start] : table.offsets[stop]]]
+        rows = np.repeat(np.arange(stop - start, dtype=np.int64), table.lengths[start:stop])
+        keep = cols >= 0
+        cells = _distinct(rows[keep] * n_cols + cols[keep])  # one count per text and word
+        counts += np.bincount(cells % n_cols, minlength=n_cols)
+    return counts.astype(np.float64)
 
 
 def _prefix_rows(x: sp.csr_matrix, slack: float) -> sp.csr_matrix:
     """Per row, ones at its heaviest entries whose weight exceeds ``slack`` of the row's
     total: a row holding none of them holds at most ``1 - slack`` of the weight, so the
-    product with these rows finds every pair that can reach the bar."""
-    rows: list[int] = []
-    cols: list[int] = []
-    for i in range(x.shape[0]):
-        lo, hi = x.indptr[i], x.indptr[i + 1]
-        w = x.data[lo:hi]
-        if w.size == 0:
-            continue
-        order = np.lexsort((x.indices[lo:hi], -w))
-        need = slack * float(w.sum())
-        k = int(np.searchsorted(np.cumsum(w[order]), need, side="right")) + 1
-        rows.extend([i] * min(k, w.size))
-        cols.extend(x.indices[lo:hi][order[:k]].tolist())
-    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=x.shape)
+    product with these rows finds every pair that can reach the bar.
+
+    Rows of one length are taken together as a matrix: its row sums and running sums are
+    the ones of each row alone, bit for bit (entries heaviest first, ties by column)."""
+    lengths = np.diff(x.indptr)
+    rows: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    cols: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    for size in np.unique(lengths[lengths > 0]).tolist():
+        rs = np.flatnonzero(lengths == size)
+        at = x.indptr[rs][:, None] + np.arange(size)
+        w = x.data[at]
+        c = x.indices[at].astype(np.int64)
+        need = slack * w.sum(axis=1)
+        order = np.lexsort((c, -w), axis=-1)
+        running = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
+        k = np.minimum((running <= need[:, None]).sum(axis=1) + 1, size)
+        take = np.arange(size) < k[:, None]
+        rows.append(np.repeat(rs, k))
+        cols.append(np.take_along_axis(c, order, axis=1)[take])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    return sp.csr_matrix((np.ones(r.size), (r, c)), shape=x.shape)

@@ -369,6 +369,165 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece in [p.strip() for p in cut.split("\n")] if piece]
 
 
+def _cut_keep_length(m: re.Match[str]) -> str:
+    """:func:`_cut_unless_abbrev` that keeps the text's length: the boundary's first space
+    becomes the line break, its other spaces stay (they are stripped with the sentence)."""
+    cut = _cut_unless_abbrev(m)
+    if cut == m.group():
+        return cut
+    g = m.group()
+    return cut + g[len(cut) :]
+
+
+def sentence_bounds(text: str) -> list[int]:
+    """Where the sentences of :func:`split_sentences` are in ``text``: start and end of
+    each, one after another (``text[start:end]`` is the sentence)."""
+    boundary = _BOUNDARY if "!" in text or "?" in text else _BOUNDARY_DOT
+    cut = boundary.sub(_cut_keep_length, text)  # line breaks where split_sentences cuts
+    out: list[int] = []
+    at = 0
+    for piece in cut.split("\n"):
+        core = piece.strip()
+        if core:
+            start = at + len(piece) - len(piece.lstrip())
+            out.append(start)
+            out.append(start + len(core))
+        at += len(piece) + 1
+    return out
+
+
+class SentenceTable(Sequence[tuple[str, ...]]):
+    """The sentences of many texts, held as character offsets into the texts: indexing
+    gives a text's sentences (a tuple of strings) built on demand, so a batch costs eight
+    bytes a sentence instead of a string object each."""
+
+    def __init__(
+        self, texts: Sequence[str], starts: np.ndarray, ends: np.ndarray, n_sentences: np.ndarray
+    ) -> None:
+        self.texts = texts
+        self.starts = np.asarray(starts, dtype=np.int32)
+        self.ends = np.asarray(ends, dtype=np.int32)
+        self.offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.asarray(n_sentences, dtype=np.int64), out=self.offsets[1:])
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[str, ...]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[str, ...]]: ...
+
+    def __getitem__(self, i: int | slice) -> tuple[str, ...] | list[tuple[str, ...]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("sentence table index out of range")
+        i %= n
+        text = self.texts[i]
+        lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
+        return tuple(
+            text[a:b]
+            for a, b in zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist(), strict=True)
+        )
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return (self[k] for k in range(len(self)))
+
+    def token_counts(self) -> np.ndarray:
+        """``len(tokenize(s))`` of every sentence, text by text (int64), from one pass over
+        the characters of many texts at a time (as :func:`count_tokens`)."""
+        out = np.zeros(int(self.offsets[-1]), dtype=np.int64)
+        lo = 0
+        n = len(self)
+        while lo < n:
+            hi, chars = lo, 0
+            while hi < n and (hi == lo or chars < _COUNT_CHARS):
+                chars += len(self.texts[hi]) + 1
+                hi += 1
+            part = self.texts[lo:hi]
+            big = "\n".join(part)
+            cp = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            word = _word_chars(cp)
+            start = word.copy()
+            start[1:] &= ~word[:-1]
+            before = np.zeros(cp.size + 1, dtype=np.int64)  # token starts before each char
+            np.cumsum(start, out=before[1:])
+            lengths = np.fromiter(map(len, part), dtype=np.int64, count=hi - lo)
+            base = np.cumsum(lengths + 1) - (lengths + 1)  # each text's first char in big
+            s_lo, s_hi = int(self.offsets[lo]), int(self.offsets[hi])
+            text_base = np.repeat(base, np.diff(self.offsets[lo : hi + 1]))
+            a = text_base + self.starts[s_lo:s_hi]
+            b = text_base + self.ends[s_lo:s_hi]
+            # a token never starts at a sentence's end and runs on: the char there is not
+            # a word character or the text ends (sentences end before spaces or at a cut)
+            out[s_lo:s_hi] = before[b] - before[a]
+            if "\u0130" in big:  # those sentences are counted by tokenize
+                dotted = np.zeros(cp.size + 1, dtype=np.int64)
+                np.cumsum(cp == 0x130, out=dotted[1:])
+                texts_of = np.repeat(np.arange(lo, hi), np.diff(self.offsets[lo : hi + 1]))
+                for k in np.flatnonzero(dotted[b] > dotted[a]).tolist():
+                    j = s_lo + k
+                    text = self.texts[int(texts_of[k])]
+                    out[j] = len(tokenize(text[int(self.starts[j]) : int(self.ends[j])]))
+            lo = hi
+        return out
+
+
+_COUNT_CHARS = 1 << 20
+"""Characters :func:`count_tokens` classifies at a time."""
+_ASCII_WORD_CHARS = np.array([_WORD_RE.fullmatch(chr(c)) is not None for c in range(128)])
+
+
+def _word_chars(cp: np.ndarray) -> np.ndarray:
+    """Whether each code point is a word character (``\\w``)."""
+    word = np.zeros(cp.size, dtype=bool)
+    ascii_ = cp < 128
+    word[ascii_] = _ASCII_WORD_CHARS[cp[ascii_]]
+    if not ascii_.all():
+        other = ~ascii_
+        uniq = np.unique(cp[other])
+        cls = np.array([_WORD_RE.fullmatch(chr(c)) is not None for c in uniq.tolist()])
+        word[other] = cls[np.searchsorted(uniq, cp[other])]
+    return word
+
+
+def count_tokens(texts: Sequence[str]) -> np.ndarray:
+    """``len(tokenize(t))`` for each text (int64), from one pass over the characters of
+    many texts at a time instead of a list of tokens per text.
+
+    A token starts at a word character that does not follow one; the texts are joined by
+    line breaks, which are not word characters. Lower-casing keeps every character's class
+    and length except U+0130 (``i`` and a combining dot), whose texts are counted by
+    :func:`tokenize`.
+    """
+    out = np.zeros(len(texts), dtype=np.int64)
+    lo = 0
+    while lo < len(texts):
+        hi, chars = lo, 0
+        while hi < len(texts) and (hi == lo or chars < _COUNT_CHARS):
+            chars += len(texts[hi]) + 1
+            hi += 1
+        part = texts[lo:hi]
+        big = "\n".join(part)
+        if big.count("\n") != len(part) - 1:  # a text with a line break of its own
+            out[lo:hi] = [len(tokenize(t)) for t in part]
+        else:
+            cp = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            word = _word_chars(cp)
+            start = word.copy()
+            start[1:] &= ~word[:-1]
+            line = np.cumsum(cp == 10)
+            out[lo:hi] = np.bincount(line[start], minlength=len(part))
+            if "\u0130" in big:
+                for k in np.unique(line[cp == 0x130]).tolist():
+                    out[lo + k] = len(tokenize(part[k]))
+        lo = hi
+    return out
+
+
 _TOKEN_CHUNK = 4096
 """Texts tokenised at a time by :meth:`TokenTable.from_texts`."""
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import sys
 
+import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -245,3 +247,36 @@ def test_character_facts_behind_the_fast_paths() -> None:
     assert changed == ["\u0130"]
     # Lower-casing never makes or removes a line break.
     assert everything.lower().count("\n") == 1
+
+
+def test_line_hash_collisions_take_the_exact_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    furniture = "\n".join(FURNITURE_LINES[:3])
+    pages = [f"{s}\n{furniture}" for s in STORY_LINES[:6]]
+    frame = _frame([(p, "site") for p in pages] + [(STORY_LINES[6], "site")])
+    want = ref.clean_frame(frame)
+    calls: list[int] = []
+    exact = clean._clean_batch
+
+    def spy(*args: object) -> object:
+        calls.append(1)
+        return exact(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clean, "_clean_batch", spy)
+    pd.testing.assert_frame_equal(clean.clean_frame(frame), want)
+    assert calls == []  # distinct hashes: the two passes
+    monkeypatch.setattr(clean, "_key_hash", lambda key: len(key) % 3)
+    pd.testing.assert_frame_equal(clean.clean_frame(frame), want)
+    assert calls == [1]  # colliding hashes found, the batch cleaned the exact way
+    assert want["n_boilerplate_lines"].tolist()[:6] == [3] * 6
+
+
+@given(_texts())
+def test_sentence_table_holds_the_split_sentences(text: str) -> None:
+    texts = [text, textnorm.to_plain_text(text), "", "One. Two three."]
+    bounds = [textnorm.sentence_bounds(t) for t in texts]
+    flat = np.array([b for bs in bounds for b in bs], dtype=np.int64)
+    table = textnorm.SentenceTable(texts, flat[0::2], flat[1::2], [len(b) // 2 for b in bounds])
+    assert list(table) == [tuple(textnorm.split_sentences(t)) for t in texts]
+    assert table.token_counts().tolist() == [
+        len(textnorm.tokenize(s)) for t in texts for s in textnorm.split_sentences(t)
+    ]

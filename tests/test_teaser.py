@@ -165,3 +165,118 @@ def test_document_frequency_from_token_codes_equals_the_list_path() -> None:
     by_codes = _document_frequency(table, vocab)
     by_lists = _document_frequency([list(t) for t in table], vocab)
     assert by_codes.tolist() == by_lists.tolist() == [9.0, 6.0, 6.0, 3.0, 0.0]
+
+
+def _invented_batch(seed: int, n: int) -> tuple[list[str], list[str], np.ndarray]:
+    """Texts made of invented sentences: long stories, copies of their ledes, teasers that
+    retell or reorder a lede sentence, quotes, figures, repeated sentences, a dotted
+    capital I; their titles and times."""
+    import random
+
+    rng = random.Random(seed)
+    names = ["Varnholt", "Kelmsby", "Ilse", "Brandvik", "Anton", "Reel", "İzmir", "Elsby"]
+    common = [
+        "the",
+        "a",
+        "of",
+        "in",
+        "on",
+        "to",
+        "and",
+        "said",
+        "was",
+        "for",
+        "with",
+        "by",
+        "at",
+        "its",
+        "after",
+        "over",
+    ]
+    rare = [
+        "marsh",
+        "sluice",
+        "survey",
+        "harbour",
+        "crane",
+        "breakwater",
+        "council",
+        "drainage",
+        "waders",
+    ]
+    figs = ["4,200", "1.5", "30", "7-3/4", "19-20", "2026"]
+
+    def sentence(k: int) -> str:
+        words = [rng.choice(names)] + [
+            rng.choice(common if rng.random() < 0.5 else rare + names) for _ in range(k)
+        ]
+        if rng.random() < 0.3:
+            words.insert(rng.randrange(1, len(words)), rng.choice(figs))
+        s = " ".join(words) + "."
+        return f'"{s}"' if rng.random() < 0.1 else s
+
+    stories = [[sentence(rng.randint(8, 18)) for _ in range(rng.randint(3, 14))] for _ in range(6)]
+    texts: list[str] = []
+    titles: list[str] = []
+    for _ in range(n):
+        story = rng.choice(stories)
+        kind = rng.random()
+        if kind < 0.35:
+            sents = story[: rng.randint(2, len(story))]
+        elif kind < 0.7:
+            sents = [rng.choice(story[:3])]
+            if rng.random() < 0.5:
+                words = sents[0].split()
+                rng.shuffle(words[1:4])
+                sents = [" ".join(words)]
+            if rng.random() < 0.5:
+                sents.append(sentence(rng.randint(2, 12)))
+        else:
+            sents = [sentence(rng.randint(3, 16)) for _ in range(rng.randint(1, 8))]
+        if rng.random() < 0.2:
+            sents = sents + sents[:1]
+        texts.append(("\n" if rng.random() < 0.5 else " ").join(sents))
+        titles.append(rng.choice(["", "Marsh drainage in Varnholt", "Harbour storm", sents[0]]))
+    times = np.array([rng.choice([np.nan, 0.0, 3600.0, 4 * 86400.0, 9 * 86400.0]) for _ in texts])
+    return texts, titles, times
+
+
+def test_teaser_pass_from_token_codes_equals_the_string_pass() -> None:
+    from dedup.textnorm import TokenTable
+    from tests.teaser_reference import teaser_matches as reference
+
+    found = 0
+    for seed, n in [(1, 12), (2, 40), (3, 80), (4, 120)]:
+        texts, titles, times = _invented_batch(seed, n)
+        cleaned = clean_articles(texts, [""] * len(texts))
+        sentences = [c.sentences for c in cleaned]
+        tokens = [tokenize(c.body) for c in cleaned]
+        n_words = np.array([len(t) for t in tokens])
+        for cfg in (ClusterConfig(), ClusterConfig(teaser_words=40, teaser_match=0.6)):
+            args = (n_words, times, titles, cfg, ScoreConfig(), 7.0)
+            want = reference(sentences, tokens, *args)
+            assert teaser_matches(sentences, tokens, *args) == want
+            table = TokenTable.from_texts(c.body for c in cleaned)
+            assert teaser_matches(sentences, table, *args) == want
+            found += len(want)
+    assert found > 20  # the batches do hold teasers
+
+
+def test_prefix_rows_equal_the_row_by_row_selection() -> None:
+    import scipy.sparse as sp
+
+    from dedup.teaser import _prefix_rows
+    from tests.teaser_reference import _prefix_rows as reference
+
+    rng = np.random.default_rng(5)
+    x = sp.random(300, 60, density=0.2, random_state=rng, format="csr")
+    x.data = np.round(x.data * 4, 1) + 0.1  # ties in weight, sorted by column
+    for slack in (0.0, 0.2, 0.5, 0.99):
+        assert (_prefix_rows(x, slack) != reference(x, slack)).nnz == 0
+
+
+def test_count_tokens_equals_tokenize() -> None:
+    from dedup.textnorm import count_tokens
+
+    texts = ["", "One two", "İstanbul is big", "naïve café—ok", "a_b c\u00b2 ΣΑΣ.", "x\ny z"]
+    assert count_tokens(texts).tolist() == [len(tokenize(t)) for t in texts]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dedup.clean import clean_articles
 from dedup.cluster import attach_teasers
@@ -280,3 +281,64 @@ def test_count_tokens_equals_tokenize() -> None:
 
     texts = ["", "One two", "İstanbul is big", "naïve café—ok", "a_b c\u00b2 ΣΑΣ.", "x\ny z"]
     assert count_tokens(texts).tolist() == [len(tokenize(t)) for t in texts]
+
+
+def _dated_stories(n: int) -> tuple[list[str], list[str], np.ndarray]:
+    """Stories of their own words (no window shared between stories), each a long text on
+    day 2k and a teaser retelling its lede some hours to eight days later or earlier."""
+    texts: list[str] = []
+    titles: list[str] = []
+    times: list[float] = []
+    offsets = [0.0, 0.5, 3.0, 6.0, 6.9, -2.0, -6.5, 7.5, 8.0]
+    for k in range(n):
+        words = [f"{a}{b}k{k}" for a in "bdfgklmnprstv" for b in "aeiou"]
+        sents = [" ".join(["Varnholt", *words[7 * s + 1 : 7 * s + 12]]) + "." for s in range(6)]
+        texts.append(" ".join(sents))
+        titles.append("")
+        times.append(2.0 * k * 86400.0)
+        texts.append(sents[0])
+        titles.append("")
+        times.append((2.0 * k + offsets[k % len(offsets)]) * 86400.0)
+    return texts, titles, np.array(times)
+
+
+def test_evidence_slices_in_time_order_meet_only_near_windows_and_find_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # two evidence sentences at a time, times spread over weeks (some unknown): the
+    # windows picked by time give the same matches as the string pass against all
+    from dedup.textnorm import TokenTable
+    from tests.teaser_reference import teaser_matches as reference
+
+    monkeypatch.setattr("dedup.teaser._CHUNK", 2)
+    found = 0
+    dated = _dated_stories(27)
+    batches = [(*_invented_batch(5, 60)[:2], None), (*_invented_batch(6, 120)[:2], None), dated]
+    for texts, titles, given_times in batches:
+        rng = np.random.default_rng(len(texts))
+        days = rng.choice([0.0, 1.0, 2.5, 6.0, 7.0, 7.5, 15.0, 30.0], size=len(texts))
+        spread = days * 86400.0 if given_times is None else given_times
+        unknown = np.where(rng.random(len(texts)) < 0.1, np.nan, spread)
+        for times in (spread, unknown):
+            cleaned = clean_articles(texts, [""] * len(texts))
+            sentences = [c.sentences for c in cleaned]
+            tokens = [tokenize(c.body) for c in cleaned]
+            n_words = np.array([len(t) for t in tokens])
+            args = (n_words, times, titles, ClusterConfig(), ScoreConfig(), 7.0)
+            want = reference(sentences, tokens, *args)
+            table = TokenTable.from_texts(c.body for c in cleaned)
+            assert teaser_matches(sentences, table, *args) == want
+            found += len(want)
+    assert found > 30
+    # the dated stories: teasers up to seven days after their story found; further ones,
+    # and teasers before their story, not
+    texts, titles, times = dated
+    cleaned = clean_articles(texts, [""] * len(texts))
+    sentences = [c.sentences for c in cleaned]
+    n_words = np.array([len(tokenize(c.body)) for c in cleaned])
+    table = TokenTable.from_texts(c.body for c in cleaned)
+    got = teaser_matches(
+        sentences, table, n_words, times, titles, ClusterConfig(), ScoreConfig(), 7.0
+    )
+    apart = sorted({round(abs(times[r] - times[p]) / 86400.0, 1) for r, p, _ in got})
+    assert apart == [0.0, 0.5, 3.0, 6.0, 6.9]

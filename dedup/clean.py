@@ -234,6 +234,23 @@ def _distinct_stories(pages: Sequence[int], page_words: dict[int, set[str]]) -> 
     return len({find(i) for i in range(len(pages))})
 
 
+def _assemble(
+    page: list[str], counts: list[int], drop: set[int]
+) -> tuple[str, list[int], str, str, int]:
+    """A page's body from its lines without those in ``drop`` (the whole page when that
+    leaves no word: everything looked like furniture), byline and dateline split off: the
+    body, its lines' word counts, byline, dateline and the number of lines dropped."""
+    if drop:
+        kept = [ln for j, ln in enumerate(page) if j not in drop]
+        kept_n = [c for j, c in enumerate(counts) if j not in drop]
+    else:
+        kept, kept_n = page, counts
+    if not any(kept_n):
+        kept, kept_n, drop = page, counts, set()
+    kept, kept_n, byline, dateline = _split_byline_dateline(kept, kept_n)
+    return "\n".join(kept), kept_n, byline, dateline, len(drop)
+
+
 def _split_byline_dateline(
     lines: list[str], counts: list[int]
 ) -> tuple[list[str], list[int], str, str]:
@@ -402,16 +419,7 @@ def _clean_in_two_passes(
                         return None
                     if h in boil:
                         d.add(j)
-        if d:
-            kept = [ln for j, ln in enumerate(page) if j not in d]
-            kept_n = [c for j, c in enumerate(counts_i) if j not in d]
-        else:
-            kept, kept_n = page, counts_i
-        if not any(kept_n):
-            # Everything looked like furniture: keep the page rather than an empty body.
-            kept, kept_n, d = page, counts_i, set()
-        kept, kept_n, byline, dateline = _split_byline_dateline(kept, kept_n)
-        body = "\n".join(kept)
+        body, kept_n, byline, dateline, n_dropped = _assemble(page, counts_i, d)
         b = sentence_bounds(body)
         bound_buf.extend(b)
         n_sent.append(len(b) // 2)
@@ -421,7 +429,7 @@ def _clean_in_two_passes(
         bodies.append(body)
         bylines.append(byline)
         datelines.append(dateline)
-        n_boiler.append(len(d))
+        n_boiler.append(n_dropped)
         # Tokens never span a line break, so the body's count is the sum over its lines.
         n_words.append(sum(kept_n))
     flat = np.concatenate(bounds)
@@ -515,23 +523,14 @@ def _clean_batch(
     out: list[CleanedArticle] = []
     n_words: list[int] = []
     for (page, _, counts), d in zip(parsed, drop, strict=True):
-        if d:
-            kept = [ln for j, ln in enumerate(page) if j not in d]
-            kept_n = [n for j, n in enumerate(counts) if j not in d]
-        else:
-            kept, kept_n = page, counts
-        if not any(kept_n):
-            # Everything looked like furniture: keep the page rather than an empty body.
-            kept, kept_n, d = page, counts, set()
-        kept, kept_n, byline, dateline = _split_byline_dateline(kept, kept_n)
-        body = "\n".join(kept)
+        body, kept_n, byline, dateline, n_dropped = _assemble(page, counts, d)
         out.append(
             CleanedArticle(
                 body=body,
                 sentences=tuple(split_sentences(body)),
                 byline=byline,
                 dateline=dateline,
-                n_boilerplate_lines=len(d),
+                n_boilerplate_lines=n_dropped,
             )
         )
         # Tokens never span a line break, so the body's count is the sum over its lines.

@@ -146,7 +146,7 @@ def teaser_matches(
     # share of them falls short by more than the rest of the sentence cannot either.
     head = _prefix_rows(evm, max(1.0 - match, _HEAD_SHARE)).multiply(evm).tocsr()
     rest = weight - np.asarray(head.sum(axis=1)).ravel()
-    ledes_t = ledes.T.tocsr()
+    ledes_t: sp.csr_matrix | None = None  # every window, made when a slice needs it
     best: dict[tuple[int, int], float] = {}
     found_in: dict[tuple[int, int], set[int]] = defaultdict(set)
     gap = window_days * 86400.0
@@ -185,6 +185,8 @@ def teaser_matches(
             cache.clear()
         t = ev_time[rows]
         if np.isnan(t).any():
+            if ledes_t is None:
+                ledes_t = ledes.T.tocsr()
             hit = (head[rows] @ ledes_t).tocoo()
             ws = hit.col.astype(np.int64)
         else:

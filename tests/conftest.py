@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from dedup.config import Config
 from dedup.pipeline import RunResult, run_pipeline
+
+# Property tests check results, never speed: no per-example deadline (a busy machine made
+# a 200 ms default fail a correct example).
+settings.register_profile("newsdedup", deadline=None)
+settings.load_profile("newsdedup")
 
 WIRE = (
     "PORTVALE, March 3 (Wirenews) - Dock workers at the port of Portvale walked off the job on "

@@ -8,9 +8,10 @@ so the output never depends on the number of workers.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -55,15 +56,27 @@ def fork_map(
             yield from map(_call, items)
             return
         ctx = multiprocessing.get_context("fork")
-        if first_here:
-            with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
-                rest = [pool.submit(_call, item) for item in items[1:]]
-                yield _call(items[0])
-                for future in rest:
-                    yield future.result()
-            return
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            results: Iterable[R] = pool.map(_call, items)
-            yield from results
+        # The workers start with the parent's pages, shared until written. A collection in
+        # a worker would write to every container object it walks (and so copy the page
+        # under it); objects made before the fork are moved out of its reach for the time
+        # the workers live.
+        gc.freeze()
+        try:
+            yield from _forked(ctx, items, workers, first_here)
+        finally:
+            gc.unfreeze()
     finally:
         _SHARED = previous
+
+
+def _forked(ctx: Any, items: Sequence[T], workers: int, first_here: bool) -> Iterator[Any]:
+    """:func:`_call` of each item, in order, in forked workers (see :func:`fork_map`)."""
+    if first_here:
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+            rest = [pool.submit(_call, item) for item in items[1:]]
+            yield _call(items[0])
+            for future in rest:
+                yield future.result()
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_call, items)

@@ -1,3 +1,4 @@
+import gc
 import os
 
 import numpy as np
@@ -34,3 +35,17 @@ def test_fork_map_first_here_computes_the_first_item_in_this_process() -> None:
     assert [r[2] for r in got] == [6.0, 8.0, 10.0]
     assert got[0][1] == os.getpid()
     assert os.getpid() not in {r[1] for r in got[1:]}
+
+
+def _frozen(_: None, item: int) -> tuple[int, int]:
+    return item, gc.get_freeze_count()
+
+
+def test_fork_map_workers_see_the_parents_objects_frozen_and_the_parent_gets_them_back() -> None:
+    keep = [[k] for k in range(1000)]  # containers made before the fork
+    before = gc.get_freeze_count()
+    got = list(fork_map(_frozen, (None,), [1, 2, 3], n_jobs=2))
+    assert [g[0] for g in got] == [1, 2, 3]
+    # the workers' collector does not walk (and so does not write to) the parent's objects
+    assert all(g[1] >= len(keep) for g in got)
+    assert gc.get_freeze_count() == before  # thawed again once the workers are gone

@@ -68,7 +68,7 @@ ARTICLE_COLUMNS = (
 class RunResult:
     """What a run produced, ready for :mod:`dedup.report`."""
 
-    articles: pd.DataFrame  # the input table plus body, n_words, cluster_id, ...
+    articles: pd.DataFrame  # the input table (less its raw text) plus body, n_words, ...
     pairs: pd.DataFrame  # PAIR_COLUMNS, sorted
     clusters: pd.DataFrame  # CLUSTER_COLUMNS, sorted
     counts: dict[str, Any] = field(default_factory=dict)
@@ -134,14 +134,24 @@ def cluster_id_for(canonical_id: str) -> str:
     return "c" + hashlib.sha1(canonical_id.encode("utf-8")).hexdigest()[:12]
 
 
-def run_pipeline(articles: pd.DataFrame, config: Config, progress: bool = False) -> RunResult:
+def run_pipeline(
+    articles: pd.DataFrame, config: Config, progress: bool = False, release_input: bool = False
+) -> RunResult:
     """Clean, fingerprint, find candidates, score, cluster. ``articles`` has at least the
-    columns ``id, source, published_at, title, text`` (strings)."""
+    columns ``id, source, published_at, title, text`` (strings).
+
+    The raw texts are needed only by the clean stage: the result's table has the cleaned
+    ``body`` instead. With ``release_input`` (a caller that has no further use for them)
+    the ``text`` column of ``articles`` itself is deleted after cleaning, so that a large
+    batch does not hold its raw texts through the later stages."""
     release_memory(collect=True)  # what reading the input left behind
     st = StageTimer(progress)
     counts: dict[str, Any] = {"articles": len(articles)}
     with st.stage("clean"):
         table, sentences = clean_table(articles.reset_index(drop=True), config.clean)
+        table = table.drop(columns="text")
+        if release_input:
+            del articles["text"]
         counts["boilerplate_lines"] = int(table["n_boilerplate_lines"].sum())
     with st.stage("fingerprint"):
         tokens = TokenTable.from_texts(table["body"])

@@ -27,7 +27,9 @@ _FIXED = {*ARTICLE_COLUMNS, *STATE_COLUMNS}
 
 @dataclass
 class RunOutput:
-    """A finished run: its ingest, its result and the files written."""
+    """A finished run: its ingest, its result and the files written. The ingest's
+    articles no longer have their ``text`` column (given up after cleaning; the result's
+    articles have the cleaned ``body``)."""
 
     ingest: IngestResult
     result: RunResult
@@ -114,7 +116,8 @@ def run_files(
                 )
             )
         return RunOutput(ingest, result, manifest, files)
-    result = run_pipeline(ingest.articles, config, progress=progress)
+    # the raw texts are not used after cleaning: ``ingest.articles`` gives them up
+    result = run_pipeline(ingest.articles, config, progress=progress, release_input=True)
     manifest = build_manifest(config, ingest, result)
     written: list[Path] = []
     if out_dir is not None:

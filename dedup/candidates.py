@@ -10,6 +10,7 @@ Pairs are ``(i, j)`` row indexes with ``i < j``, unique and sorted.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -58,9 +59,36 @@ def _group_order(group: np.ndarray, value: np.ndarray, tie: np.ndarray | None) -
     return order
 
 
-def heaviest_terms(x: sp.csr_matrix, m: int) -> sp.csr_matrix:
-    """``x`` keeping only the ``m`` largest entries of each row (ties: lower column first)."""
+_HEAVY_CHUNK_NNZ = 1 << 22
+"""Entries sorted at a time by :func:`heaviest_terms` (its sort keys cost about 40 bytes an
+entry: a whole large matrix at once would hold several GB of them)."""
+
+
+def heaviest_terms(x: sp.csr_matrix, m: int, rows: np.ndarray | None = None) -> sp.csr_matrix:
+    """``x`` keeping only the ``m`` largest entries of each row (ties: lower column first);
+    with ``rows``, of the rows ``x[rows]`` in that order. Rows are taken a few million
+    entries at a time, so the sorting never holds keys for the whole matrix."""
     x = sp.csr_matrix(x)
+    order = np.arange(x.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+    counts = np.diff(x.indptr)[order]
+    if counts.size == 0 or counts.max() <= m:
+        out = x if rows is None else sp.csr_matrix(x[order])
+        out.sort_indices()
+        return out
+    ends = np.cumsum(counts)
+    cuts = [0]
+    while cuts[-1] < order.size:  # at least one row a chunk, else up to _HEAVY_CHUNK_NNZ
+        done = ends[cuts[-1] - 1] if cuts[-1] else 0
+        nxt = int(np.searchsorted(ends, done + _HEAVY_CHUNK_NNZ, "right"))
+        cuts.append(max(nxt, cuts[-1] + 1))
+    parts = [_heaviest_rows(sp.csr_matrix(x[order[a:b]]), m) for a, b in itertools.pairwise(cuts)]
+    out = sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+    out.has_sorted_indices = True
+    return out
+
+
+def _heaviest_rows(x: sp.csr_matrix, m: int) -> sp.csr_matrix:
+    """:func:`heaviest_terms` of one chunk of rows."""
     x.sort_indices()  # columns ascending in each row: the stable sort below keeps them so
     counts = np.diff(x.indptr)
     if counts.size == 0 or counts.max() <= m:
@@ -69,11 +97,10 @@ def heaviest_terms(x: sp.csr_matrix, m: int) -> sp.csr_matrix:
     order = _group_order(row, x.data, None)  # stable: equal weights stay in column order
     rank = np.arange(order.size) - np.repeat(x.indptr[:-1], counts)
     keep = np.sort(order[rank < m])
-    out = sp.csr_matrix(
+    return sp.csr_matrix(
         (x.data[keep], x.indices[keep], np.r_[0, np.cumsum(np.minimum(counts, m))]),
         shape=x.shape,
     )
-    return out
 
 
 def pair_cosines(x: sp.csr_matrix, pairs: np.ndarray, chunk: int = 65536) -> np.ndarray:
@@ -185,7 +212,7 @@ def tfidf_candidates(
     order = np.argsort(np.where(known, times, np.inf), kind="stable")
     t_sorted = times[order]
     n_known = int(known.sum())
-    x = heaviest_terms(tfidf[order].tocsr(), _HEAVY_TERMS)
+    x = heaviest_terms(tfidf, _HEAVY_TERMS, rows=order)
     starts = list(range(0, n, _BLOCK_ROWS))
     shared = (x, tfidf, order, t_sorted, n_known, cfg)
     out: list[np.ndarray] = []

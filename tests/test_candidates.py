@@ -137,6 +137,29 @@ def test_heaviest_terms_keeps_the_largest_entries_lower_column_first_on_ties() -
         assert np.array_equal(got[r], want), r
 
 
+def test_heaviest_terms_by_chunks_and_in_a_row_order_equal_the_whole_matrix_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(8)
+    dense = rng.choice([0.0, 0.1, 0.2, 0.3, 0.5], size=(90, 50), p=[0.4, 0.3, 0.1, 0.1, 0.1])
+    dense[7] = 0.0  # an empty row
+    x = sp.csr_matrix(dense.astype(np.float32))
+    perm = rng.permutation(90)
+    whole = cand.heaviest_terms(x, 6)
+    whole_perm = cand.heaviest_terms(sp.csr_matrix(x[perm]), 6)
+    monkeypatch.setattr(cand, "_HEAVY_CHUNK_NNZ", 37)  # a few rows a chunk, some alone
+    for got, want in (
+        (cand.heaviest_terms(x, 6), whole),
+        (cand.heaviest_terms(x, 6, perm), whole_perm),
+    ):
+        assert got.has_sorted_indices
+        assert np.array_equal(got.indptr, want.indptr)
+        assert np.array_equal(got.indices, want.indices)
+        assert np.array_equal(got.data, want.data)
+        assert got.dtype == np.float32
+    assert (np.diff(whole.indptr) == np.minimum(np.count_nonzero(dense, axis=1), 6)).all()
+
+
 _VALUES = st.sampled_from([0.0, -0.0, 0.25, 0.5, 0.5000001, 1.0, 3.0, float("inf")])
 
 

@@ -40,7 +40,11 @@ _HEAD_SHARE = 0.45
 more words find more windows, but leave less weight unseen, so fewer windows get their
 share computed (0.45 is about the fastest on the synthetic 100k corpus)."""
 _ROUNDING = 1e-9
-_CHUNK = 1024
+_CHUNK = 8192
+"""Evidence sentences met with their near windows at a time. Each slice gathers and
+transposes the windows near its times, whatever its size, so larger slices pay that once
+for more evidence (synthetic 100k: 47 s at 1,024, 23 s at 8,192, the same matches; traced
+peak 747 -> 833 MB)."""
 _TIME_SLACK = 60.0
 """Seconds added to the time window when windows are picked for a slice of evidence
 (rounding of the time differences never drops a window the exact test keeps)."""

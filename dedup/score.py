@@ -1520,7 +1520,6 @@ def score_pairs(
     if len(pairs) == 0:
         return ScoredPairs(pd.DataFrame(columns=cols), {}, sentence_index)
     rows = np.unique(pairs)
-    facts = article_facts(inputs, rows)
     if sentence_index is None:
         sent = _SentenceIndex(inputs.sentences, rows, cfg.n_jobs)
     else:
@@ -1540,6 +1539,8 @@ def score_pairs(
     )
     cos_all = _row_dots(x, pairs[:, 0], pairs[:, 1])
     coverage = _all_coverage(sent, pairs, cfg, progress)
+    # (after the sentence work: a large batch's shingle sets are not held through it)
+    facts = article_facts(inputs, rows)
     for n_done, (i, j) in enumerate(pairs.tolist(), start=1):
         (cov_ab, reused_ab, hit_b), (cov_ba, reused_ba, hit_a) = coverage[n_done - 1]
         row: dict[str, float] = {

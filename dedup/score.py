@@ -1249,8 +1249,9 @@ def story_coverage(
     and stitched from several takes or versions of one wire story is judged against them
     all, not against each take alone. Left out: members that are other reports from one
     template (:func:`templated_apart`) or carry another title (both titled, word Jaccard
-    below ``short_title_jaccard``); no member counts when src's figures are not found in
-    them (:func:`_figures_found`).
+    below ``short_title_jaccard``) or fill a sentence of src's template with other figures
+    (:func:`figure_conflict`); no member counts when src's figures are not found in them
+    (:func:`_figures_found`).
 
     ``index``: the scorer's sentence index (:attr:`ScoredPairs.sentence_index`) when it holds every
     row of the queries; otherwise one is built."""
@@ -1273,6 +1274,11 @@ def story_coverage(
     rows = np.unique(np.array([r for s, m in queries for r in (s, *m)], dtype=np.int64))
     if index is None or any(r not in index.offsets for r in rows.tolist()):
         index = _SentenceIndex(inputs.sentences, rows)
+    if cfg.conflict_match > 0:
+        queries = [
+            (src, [m for m in members if not figure_conflict(index, src, m, cfg.conflict_match)])
+            for src, members in queries
+        ]
     every_member = sorted({m for _, members in queries for m in members})
     wins = index.windows(every_member)
     at = {m: k for k, m in enumerate(every_member)}
@@ -1407,6 +1413,26 @@ def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> 
         or title_names_apart(inputs, i, j, cfg)
         or _days_apart(inputs.times, i, j, cfg.version_days)
     )
+
+
+def figure_conflict(index: _SentenceIndex, i: int, j: int, bar: float) -> bool:
+    """Whether rows i and j have a sentence each that are one template slot filled with
+    other figures: their character n-gram cosine (figures not weighed) at least ``bar``,
+    both with figures, and some figure of the one with fewer not found in the other. A
+    version retells a sentence with its figures; two reports of one template (a market's
+    opening and closing report, one bank's rate move and another's, a day's two money
+    market notices) put other figures into the same sentence."""
+    a, b = index.rows(i), index.rows(j)
+    if a.chars.shape[0] == 0 or b.chars.shape[0] == 0:
+        return False
+    na = np.asarray(a.numbers.sum(axis=1)).ravel()
+    nb = np.asarray(b.numbers.sum(axis=1)).ravel()
+    if not na.any() or not nb.any():
+        return False
+    ra, rb = np.flatnonzero(na), np.flatnonzero(nb)
+    cos = (a.chars[ra] @ b.chars[rb].T).toarray()
+    agree = _number_agreement(a.numbers[ra], b.numbers[rb])
+    return bool(((cos >= bar) & (agree < 1.0)).any())
 
 
 def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:

@@ -19,6 +19,11 @@ publication time add no day, so a batch without times has no stock sentences.
 be found nor found) and scores again the pairs called ``rewrite`` whose articles have any:
 two reports that share only stock sentences and figures are then ``related``. The story
 pass and the description of the clusters use the same weights.
+
+Stock wording needs other days; reports of one template on one day (a market's opening and
+closing reports, a day's money-market notices) are told apart by :func:`separate_templates`:
+a sentence of each filled in with other figures (:func:`dedup.score.figure_conflict`), or,
+under other titles, ledes that retell nothing of each other (:func:`ledes_apart`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,13 @@ import numpy as np
 import pandas as pd
 
 from dedup.config import ScoreConfig
-from dedup.score import ScoredPairs, ScoringInputs, score_pairs
+from dedup.score import (
+    ScoredPairs,
+    ScoringInputs,
+    figure_conflict,
+    score_pairs,
+    titles_apart,
+)
 
 _DAY_SECONDS = 86_400.0
 
@@ -98,3 +109,70 @@ def discount_stock(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreConfig)
     hits = {key: v for key, v in scored.hits.items() if key not in redone}
     hits.update(rescored.hits)
     return ScoredPairs(merged, hits, discounted)
+
+
+def ledes_apart(
+    inputs: ScoringInputs,
+    hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]],
+    i: int,
+    j: int,
+    cfg: ScoreConfig,
+) -> bool:
+    """Rows i and j carry other titles (:func:`dedup.score.titles_apart` at
+    ``short_title_jaccard``) and neither text's first sentence retells any sentence of the
+    other (is among the matched sentences of ``hits``, as
+    :attr:`dedup.score.ScoredPairs.hits` gives them). A version under a new headline still
+    retells the news its lede tells; a market's opening and closing reports, or two stories
+    that share a background paragraph, open with other news."""
+    if not titles_apart(inputs.titles[i], inputs.titles[j], cfg.short_title_jaccard):
+        return False
+    if not len(inputs.sentences[i]) or not len(inputs.sentences[j]):
+        return False
+    hit_j, hit_i = hits.get((i, j), (frozenset(), frozenset()))
+    return 0 not in hit_i and 0 not in hit_j
+
+
+def separate_templates(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreConfig) -> ScoredPairs:
+    """``scored`` with the ``partial_copy`` and ``rewrite`` pairs that are other reports
+    told from one template, or other stories sharing some wording, made ``related`` (or
+    dropped below ``related_cosine``): texts that fill one sentence of a template with
+    other figures (:func:`figure_conflict` at ``cfg.conflict_match``; 0 = off), and texts
+    under other titles whose ledes are not retold in each other (:func:`ledes_apart`, when
+    ``cfg.lede_check``). A near copy keeps its relation."""
+    index = scored.sentence_index
+    table = scored.table
+    if index is None or not len(table):
+        return scored
+    rel = table["relation"].to_numpy()
+    ii = table["i"].to_numpy(dtype=np.int64)
+    jj = table["j"].to_numpy(dtype=np.int64)
+    look = np.flatnonzero((rel == "partial_copy") | (rel == "rewrite"))
+    retold = np.minimum(
+        table["coverage_a_in_b"].to_numpy(dtype=np.float64),
+        table["coverage_b_in_a"].to_numpy(dtype=np.float64),
+    )
+    hit = [
+        k
+        for k in look.tolist()
+        if (
+            cfg.lede_check
+            and retold[k] < cfg.retell_coverage
+            and ledes_apart(inputs, scored.hits, int(ii[k]), int(jj[k]), cfg)
+        )
+        or (
+            cfg.conflict_match > 0
+            and figure_conflict(index, int(ii[k]), int(jj[k]), cfg.conflict_match)
+        )
+    ]
+    if not hit:
+        return scored
+    new = rel.astype(object).copy()
+    cos = table["tfidf_cosine"].to_numpy(dtype=np.float64)
+    new[hit] = np.where(cos[hit] >= cfg.related_cosine, "related", "")
+    out = table.copy()
+    out["relation"] = new
+    keep = out["relation"].to_numpy() != ""
+    out = out[keep].reset_index(drop=True)
+    gone = {(int(ii[k]), int(jj[k])) for k in hit if not keep[k]}
+    hits = {key: v for key, v in scored.hits.items() if key not in gone}
+    return ScoredPairs(out, hits, index)

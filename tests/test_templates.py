@@ -2,12 +2,23 @@
 filled in for different companies or days shares its wording but tells different stories;
 a re-send of one report stays one story. All texts are invented."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from dedup.config import Config, ScoreConfig
 from dedup.pipeline import RunResult, run_pipeline
-from dedup.score import figures, score_pairs, title_names, title_names_apart
+from dedup.score import (
+    _SentenceIndex,
+    figure_conflict,
+    figures,
+    score_pairs,
+    title_names,
+    title_names_apart,
+)
+from dedup.stock import ledes_apart, separate_templates
+from dedup.textnorm import split_sentences
 from tests.test_score import _inputs
 
 CFG = ScoreConfig()
@@ -199,3 +210,122 @@ def test_versions_are_published_within_version_days() -> None:
     inputs.times = np.array([0.0, 5.0 * day])
     row = score_pairs(np.array([[0, 1]]), inputs, CFG, keep_unrelated=True).table.iloc[0]
     assert row["relation"] == "exact"
+
+
+# Two notices of one money market on one day: one template sentence, other figures.
+_NOTICE_REST = (
+    "This compares with the bank's estimate of a shortage in the system of around 700 mln "
+    "crowns today. Dealers said the bank was expected to give more help later as the "
+    "shortage was large for the time of year."
+)
+MORNING = (
+    "The Bank of Eastmere said it provided the money market with 37 mln crowns of "
+    f"assistance in the morning session. {_NOTICE_REST}"
+)
+AFTERNOON = (
+    "The Bank of Eastmere said it provided the money market with 456 mln crowns of "
+    f"assistance in the afternoon session. {_NOTICE_REST}"
+)
+# a version of the morning notice: its figures, and one more
+MORNING_RETOLD = (
+    "The Bank of Eastmere said it provided the money market with 37 mln crowns of "
+    "assistance in the morning session. It was the bank's first operation of the day, at "
+    "1030 local time. "
+    f"{_NOTICE_REST}"
+)
+
+# One grain market's opening and closing reports of one day: other ledes, one shared
+# background sentence, no figures.
+OPENING = (
+    "Dorval wheat futures opened firmer, holding gains of two to three cents a bushel in "
+    "light early trade. Yesterday's sharp rise in weekly export inspections to nearly "
+    "twice last year's pace, plus talk of fresh buying by overseas mills, supported the "
+    "market from the start, traders said. Two local houses were the featured buyers of the "
+    "nearby contract, pit brokers said."
+)
+CLOSING = (
+    "Dorval wheat futures closed at or near the session highs, up four to six cents a "
+    "bushel, with the nearby month settling at a new contract peak. Slow farmer selling, "
+    "yesterday's sharp rise in weekly export inspections to nearly twice last year's pace, "
+    "plus talk of fresh buying by overseas mills, lifted prices through the afternoon, "
+    "traders said. Many dealers were puzzled by heavy buying from one large commission "
+    "house late in the day."
+)
+# the opening report rewritten under a new headline: its lede is retold
+OPENING_REWRITE = (
+    "Wheat futures at Dorval opened higher, holding gains of two to three cents a bushel "
+    "in thin early dealings. A sharp rise in weekly export inspections yesterday to nearly "
+    "twice last year's pace, plus talk of fresh buying by overseas mills, supported prices "
+    "from the start, traders said."
+)
+OPENING_TITLE = "DORVAL WHEAT FUTURES OPEN FIRMER"
+CLOSING_TITLE = "DORVAL WHEAT CLOSES AT SESSION HIGHS"
+REWRITE_TITLE = "EXPORT DEMAND LIFTS GRAIN PRICES IN EARLY DEALINGS"
+
+
+def _separated(texts: list[str], titles: list[str] | None = None) -> tuple[str, str]:
+    """The relation of rows 0 and 1 as scored, and after :func:`separate_templates`."""
+    inputs = _inputs(texts, titles)
+    scored = score_pairs(np.array([[0, 1]]), inputs, CFG)
+    before = scored.table.iloc[0]["relation"] if len(scored.table) else ""
+    after = separate_templates(scored, inputs, CFG).table
+    return str(before), str(after.iloc[0]["relation"]) if len(after) else ""
+
+
+def test_one_template_sentence_with_other_figures_is_another_report() -> None:
+    index = _SentenceIndex(
+        [split_sentences(t) for t in (MORNING, AFTERNOON, MORNING_RETOLD)], np.arange(3)
+    )
+    assert figure_conflict(index, 0, 1, CFG.conflict_match)
+    assert not figure_conflict(index, 0, 2, CFG.conflict_match)  # a figure added, none other
+    titles = ["EASTMERE MONEY MARKET GIVEN EARLY HELP", "EASTMERE MONEY MARKET GIVEN MORE HELP"]
+    before, after = _separated([MORNING, AFTERNOON], titles)
+    assert before in ("partial_copy", "rewrite")  # most of the wording is shared
+    assert after in ("related", "")
+    before, after = _separated([MORNING, MORNING_RETOLD])
+    assert before in ("partial_copy", "rewrite") and after == before
+    off = dataclasses.replace(CFG, conflict_match=0.0)
+    inputs = _inputs([MORNING, AFTERNOON], titles)
+    scored = score_pairs(np.array([[0, 1]]), inputs, off)
+    assert separate_templates(scored, inputs, off).table.equals(scored.table)
+
+
+def test_reports_under_other_titles_whose_ledes_differ_are_other_reports() -> None:
+    inputs = _inputs([OPENING, CLOSING], [OPENING_TITLE, CLOSING_TITLE])
+    scored = score_pairs(np.array([[0, 1]]), inputs, CFG)
+    assert ledes_apart(inputs, scored.hits, 0, 1, CFG)
+    before, after = _separated([OPENING, CLOSING], [OPENING_TITLE, CLOSING_TITLE])
+    assert before == "rewrite"  # the shared background sentence
+    assert after in ("related", "")
+    # under one title the lede check does not apply (a re-send may change its lede)
+    before, after = _separated([OPENING, CLOSING], [OPENING_TITLE, OPENING_TITLE])
+    assert after == before == "rewrite"
+    # a rewrite under a new headline retells the lede
+    before, after = _separated([OPENING, OPENING_REWRITE], [OPENING_TITLE, REWRITE_TITLE])
+    assert after == before == "rewrite"
+    # a version with a new lede that retells the rest of the text stays a version
+    rest = CLOSING.split(". ", 1)[1]
+    new_lede = f"Grain traders in Dorval ended a busy week in good spirits on Friday. {rest}"
+    inputs = _inputs([CLOSING, new_lede], [CLOSING_TITLE, REWRITE_TITLE])
+    scored = score_pairs(np.array([[0, 1]]), inputs, CFG)
+    assert ledes_apart(inputs, scored.hits, 0, 1, CFG)
+    before, after = _separated([CLOSING, new_lede], [CLOSING_TITLE, REWRITE_TITLE])
+    assert before in ("partial_copy", "rewrite") and after == before
+
+
+def test_a_days_reports_of_one_template_are_other_stories_in_the_pipeline() -> None:
+    res = _run(
+        [
+            ("open", "1987-04-06T09:40:00", OPENING_TITLE, OPENING),
+            ("open-rw", "1987-04-06T10:05:00", REWRITE_TITLE, OPENING_REWRITE),
+            ("close", "1987-04-06T14:20:00", CLOSING_TITLE, CLOSING),
+            ("mm-am", "1987-04-06T08:10:00", "EASTMERE MONEY MARKET GIVEN EARLY HELP", MORNING),
+            ("mm-am-rw", "1987-04-06T08:30:00", "EASTMERE MONEY MARKET HELP", MORNING_RETOLD),
+            ("mm-pm", "1987-04-06T13:50:00", "EASTMERE MONEY MARKET GIVEN MORE HELP", AFTERNOON),
+        ]
+    )
+    lab = _labels(res)
+    assert lab["open"] == lab["open-rw"]
+    assert lab["close"] != lab["open"]
+    assert lab["mm-am"] == lab["mm-am-rw"]
+    assert lab["mm-pm"] != lab["mm-am"]

@@ -1249,9 +1249,8 @@ def story_coverage(
     and stitched from several takes or versions of one wire story is judged against them
     all, not against each take alone. Left out: members that are other reports from one
     template (:func:`templated_apart`) or carry another title (both titled, word Jaccard
-    below ``short_title_jaccard``) or fill a sentence of src's template with other figures
-    (:func:`figure_conflict`); no member counts when src's figures are not found in them
-    (:func:`_figures_found`).
+    below ``short_title_jaccard``); no member counts when src's figures are not found in
+    them (:func:`_figures_found`).
 
     ``index``: the scorer's sentence index (:attr:`ScoredPairs.sentence_index`) when it holds every
     row of the queries; otherwise one is built."""
@@ -1274,11 +1273,6 @@ def story_coverage(
     rows = np.unique(np.array([r for s, m in queries for r in (s, *m)], dtype=np.int64))
     if index is None or any(r not in index.offsets for r in rows.tolist()):
         index = _SentenceIndex(inputs.sentences, rows)
-    if cfg.conflict_match > 0:
-        queries = [
-            (src, [m for m in members if not figure_conflict(index, src, m, cfg.conflict_match)])
-            for src, members in queries
-        ]
     every_member = sorted({m for _, members in queries for m in members})
     wins = index.windows(every_member)
     at = {m: k for k, m in enumerate(every_member)}

@@ -29,7 +29,7 @@ under other titles, ledes that retell nothing of each other (:func:`ledes_apart`
 from __future__ import annotations
 
 import copy
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -119,17 +119,34 @@ def ledes_apart(
     cfg: ScoreConfig,
 ) -> bool:
     """Rows i and j carry other titles (:func:`dedup.score.titles_apart` at
-    ``short_title_jaccard``) and neither text's first sentence retells any sentence of the
-    other (is among the matched sentences of ``hits``, as
-    :attr:`dedup.score.ScoredPairs.hits` gives them). A version under a new headline still
-    retells the news its lede tells; a market's opening and closing reports, or two stories
-    that share a background paragraph, open with other news."""
+    ``short_title_jaccard``), were published on one calendar day (UTC; or a time is
+    unknown: reports of other days are the stock pass's) and neither text's lede
+    (:func:`_lede`) retells any sentence of the other (is among the matched sentences of
+    ``hits``, as :attr:`dedup.score.ScoredPairs.hits` gives them). A version under a new
+    headline still retells the news its lede tells; a market's opening and closing reports,
+    or two stories that share a background paragraph, open with other news."""
     if not titles_apart(inputs.titles[i], inputs.titles[j], cfg.short_title_jaccard):
         return False
+    if inputs.times is not None:
+        day_i, day_j = np.floor(inputs.times[[i, j]] / _DAY_SECONDS)
+        if day_i != day_j and not (np.isnan(day_i) or np.isnan(day_j)):
+            return False
     if not len(inputs.sentences[i]) or not len(inputs.sentences[j]):
         return False
     hit_j, hit_i = hits.get((i, j), (frozenset(), frozenset()))
-    return 0 not in hit_i and 0 not in hit_j
+    return _lede(inputs.sentences[i]) not in hit_i and _lede(inputs.sentences[j]) not in hit_j
+
+
+_SENTENCE_END = (".", "!", "?", '"', "'", "\u201d", "\u2019")
+
+
+def _lede(sentences: Sequence[str]) -> int:
+    """Position of a text's lede: its first sentence that ends as a sentence does (a
+    heading, kicker or byline line left before it has no closing stop), else the first."""
+    for k, sent in enumerate(sentences):
+        if sent.rstrip().endswith(_SENTENCE_END):
+            return k
+    return 0
 
 
 def separate_templates(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreConfig) -> ScoredPairs:

@@ -17,7 +17,7 @@ from dedup.score import (
     title_names,
     title_names_apart,
 )
-from dedup.stock import ledes_apart, separate_templates
+from dedup.stock import _lede, ledes_apart, separate_templates
 from dedup.textnorm import split_sentences
 from tests.test_score import _inputs
 
@@ -294,6 +294,10 @@ def test_reports_under_other_titles_whose_ledes_differ_are_other_reports() -> No
     inputs = _inputs([OPENING, CLOSING], [OPENING_TITLE, CLOSING_TITLE])
     scored = score_pairs(np.array([[0, 1]]), inputs, CFG)
     assert ledes_apart(inputs, scored.hits, 0, 1, CFG)
+    inputs.times = np.array([0.4, 0.7]) * 86400.0  # one day: still apart
+    assert ledes_apart(inputs, scored.hits, 0, 1, CFG)
+    inputs.times = np.array([0.4, 1.7]) * 86400.0  # other days are the stock pass's
+    assert not ledes_apart(inputs, scored.hits, 0, 1, CFG)
     before, after = _separated([OPENING, CLOSING], [OPENING_TITLE, CLOSING_TITLE])
     assert before == "rewrite"  # the shared background sentence
     assert after in ("related", "")
@@ -328,4 +332,13 @@ def test_a_days_reports_of_one_template_are_other_stories_in_the_pipeline() -> N
     assert lab["open"] == lab["open-rw"]
     assert lab["close"] != lab["open"]
     assert lab["mm-am"] == lab["mm-am-rw"]
-    assert lab["mm-pm"] != lab["mm-am"]
+    rel = {(a, b): r for a, b, r in res.pairs[["id_a", "id_b", "relation"]].itertuples(index=False)}
+    assert rel[("mm-am", "mm-am-rw")] in ("partial_copy", "rewrite")
+    # other figures in the template sentence: the afternoon notice is no version of either
+    assert rel[("mm-am", "mm-pm")] == rel[("mm-am-rw", "mm-pm")] == "related"
+
+
+def test_the_lede_is_the_first_sentence_with_a_stop() -> None:
+    assert _lede(["Market report", "Wheat rose in early trade.", "Corn fell."]) == 1
+    assert _lede(["Wheat rose in early trade.", "Corn fell."]) == 0
+    assert _lede(["No stop here", "nor here"]) == 0

@@ -52,6 +52,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "title_figure_min"): (1, None),
     ("score", "version_days"): (0.0, None),
     ("score", "stock_days"): (0, None),
+    ("score", "conflict_match"): (0.0, 1.0),
     ("score", "n_jobs"): (0, 64),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
@@ -181,6 +182,14 @@ class ScoreConfig:
     at least this many calendar days other than its own is stock wording of a templated
     report: it carries no weight in the coverage of the pairs judged again (0: off; see
     :mod:`dedup.stock`)."""
+    conflict_match: float = 0.6
+    """Two texts below a near copy with a sentence each of at least this character n-gram
+    cosine (figures not weighed) that carry other figures fill one template with other
+    figures: they are only related (0: off; see :func:`dedup.stock.separate_templates`)."""
+    lede_check: bool = True
+    """Two texts below a near copy under other titles (word Jaccard below
+    ``short_title_jaccard``) are only related when neither first sentence is retold in the
+    other (see :func:`dedup.stock.separate_templates`)."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 

@@ -39,7 +39,7 @@ from dedup.score import (
     score_pairs,
     story_coverage,
 )
-from dedup.stock import discount_stock
+from dedup.stock import discount_stock, separate_templates
 from dedup.teaser import teaser_matches
 from dedup.textnorm import TokenTable
 
@@ -202,6 +202,7 @@ def run_pipeline(
         with st.bar(len(pairs), "score") as bar:
             scored = score_pairs(pairs, inputs, config.score, bar.update)
         scored = discount_stock(scored, inputs, config.score)
+        scored = separate_templates(scored, inputs, config.score)
         counts["pairs"] = {
             str(k): int(v) for k, v in scored.table["relation"].value_counts().sort_index().items()
         }

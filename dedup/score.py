@@ -81,6 +81,11 @@ class ScoredPairs:
     sentence_index: _SentenceIndex | None = None
     """The sentence statistics the coverage scores were measured with; pass it to score
     more pairs of the same articles on the same scale."""
+    conflicts: frozenset[tuple[int, int]] | None = None
+    """The pairs with a figure conflict (:func:`figure_conflicts` at ``conflict_match``),
+    found with the coverage; None when not measured."""
+    conflict_match: float = 0.0
+    """The bar ``conflicts`` were measured at."""
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -1007,10 +1012,17 @@ def _chunk_coverage(
     dir_ids: np.ndarray,
     cfg: ScoreConfig,
     chunk: _Chunk,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Coverage of one chunk's directions: (direction ids, retold words, reused words,
-    hit direction ids, hit sentence indexes). A direction is a (source, partner) pair of
-    local article ids with key ``source * len(rows) + partner`` in ``dir_keys``."""
+    hit direction ids, hit sentence indexes, ids of the directions with a figure conflict).
+    A direction is a (source, partner) pair of local article ids with key
+    ``source * len(rows) + partner`` in ``dir_keys``.
+
+    A direction has a figure conflict (:func:`figure_conflicts` at ``cfg.conflict_match``;
+    none when 0) when a source sentence and a single sentence of the partner have a
+    character n-gram cosine of at least the bar, both have figures and a figure of the
+    smaller set is missing from the other: the terms of the coverage, at no further
+    product."""
     m = np.int64(rows.size)
     src = np.concatenate(chunk.sources)
     tgt = np.concatenate(chunk.targets)
@@ -1106,7 +1118,16 @@ def _chunk_coverage(
     first = np.where(win < nb, win, win - nb)
     hit_dir = np.r_[d_idx[retold], d_idx[retold][win >= nb]]
     hit_sent = np.r_[first, first[win >= nb] + 1]
-    return dir_ids[out_ids], retold_words, reused_words, dir_ids[hit_dir], hit_sent
+    conflict = np.zeros(0, dtype=np.int64)
+    if cfg.conflict_match > 0:
+        # in the dtype of the scores, as the per-pair product compares; whole counts
+        e = np.flatnonzero(cos >= cfg.conflict_match)
+        e = e[(smaller[e] > 0) & (inter_n[e] < smaller[e])]
+        pw = pos_w[e]
+        e = e[c[e] - wins.start[pw] < wins.n_sentences[pw]]  # the partner's single sentences
+        bad_key = a_art[r[e]] * m + tgt[pos_w[e]]
+        conflict = dir_ids[_sorted_unique(np.searchsorted(dir_keys, bad_key))]
+    return dir_ids[out_ids], retold_words, reused_words, dir_ids[hit_dir], hit_sent, conflict
 
 
 _PARALLEL_MIN_CELLS = 1 << 23
@@ -1127,6 +1148,7 @@ def _all_coverage(
     pairs: np.ndarray,
     cfg: ScoreConfig,
     progress: Callable[[int], None] | None = None,
+    conflicts: np.ndarray | None = None,
 ) -> list[tuple[tuple[float, float, frozenset[int]], tuple[float, float, frozenset[int]]]]:
     """For each pair (i, j): how much of i is found in j and of j in i — each as (share of
     the source's words in sentences retold in the partner, share reused there, the partner's
@@ -1139,7 +1161,10 @@ def _all_coverage(
     What one article finds in another depends only on their sentences, so articles with the
     same sentences (verbatim copies of a story) are measured once: each distinct direction
     (sentences of the source, sentences of the partner) is computed by
-    :func:`_direction_coverage` and shared by every pair that has it."""
+    :func:`_direction_coverage` and shared by every pair that has it.
+
+    ``conflicts`` (a bool per pair), when given, is set to whether i and j have a figure
+    conflict (:func:`figure_conflicts` at ``cfg.conflict_match``), found along the way."""
     n = len(pairs)
     if n == 0:
         return []
@@ -1170,9 +1195,17 @@ def _all_coverage(
         progress(pairs_done - state["pairs"])
         state["pairs"] = pairs_done
 
+    apart = np.zeros(keys.size, dtype=bool)
     found = _direction_coverage(
-        sent, reps[keys // n_c], reps[keys % n_c], cfg, None if progress is None else report
+        sent,
+        reps[keys // n_c],
+        reps[keys % n_c],
+        cfg,
+        None if progress is None else report,
+        apart,
     )
+    if conflicts is not None:
+        conflicts[:] = apart[d_of[:n]]  # the direction i in j: i's sentences, j's windows
     res = [found[d] for d in d_of.tolist()]
     return [(res[p], res[p + n]) for p in range(n)]
 
@@ -1183,9 +1216,12 @@ def _direction_coverage(
     dst_rows: np.ndarray,
     cfg: ScoreConfig,
     progress: Callable[[int], None] | None = None,
+    conflicts: np.ndarray | None = None,
 ) -> list[tuple[float, float, frozenset[int]]]:
     """(retold share, reused share, hit sentences) of each distinct direction: the sentences
     of ``src_rows[d]`` found in ``dst_rows[d]`` (the two may be the same article).
+    ``conflicts`` (a bool per direction), when given, marks the directions with a figure
+    conflict (:func:`_chunk_coverage`).
 
     The articles fall into the connected components of the directions' graph; the sentences
     of a component's articles meet the windows (:func:`_windows`) of its articles in one
@@ -1209,12 +1245,14 @@ def _direction_coverage(
     hit_parts: list[tuple[np.ndarray, np.ndarray]] = []
     degree = np.bincount(lsrc, minlength=rows.size)
     chunks = _plan_chunks(loc, n_sent, n_win)
-    for chunk, (ids, rw, uw, hd, hs) in zip(
+    for chunk, (ids, rw, uw, hd, hs, fc) in zip(
         chunks, _map_chunks(chunks, (sent, rows, dir_keys, key_order, cfg)), strict=True
     ):
         retold[ids] += rw
         reused[ids] += uw
         hit_parts.append((hd, hs))
+        if conflicts is not None:
+            conflicts[fc] = True
         if progress is not None:
             progress(int(degree[np.concatenate(chunk.sources)].sum()))
     total = totals[lsrc]
@@ -1409,6 +1447,116 @@ def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> 
     )
 
 
+def figure_conflicts(
+    index: _SentenceIndex, pairs: np.ndarray, bar: float, n_jobs: int = 1
+) -> np.ndarray:
+    """For each pair ``(i, j)`` of rows, whether they have a sentence each that are one
+    template slot filled with other figures: their character n-gram cosine (figures not
+    weighed) at least ``bar`` (> 0), both with figures, and some figure of the one with
+    fewer not found in the other. A version retells a sentence with its figures; two
+    reports of one template (a market's opening and closing report, one bank's rate move and
+    another's, a day's two money market notices) put other figures into the same sentence.
+
+    Only the sentences with figures take part. The pairs' articles fall into the connected
+    components of the pairs' graph (split by source when large, :func:`_plan_chunks`); each
+    component's sentences meet its articles' sentences in one block, many blocks share one
+    sparse product (:func:`_block_columns`), and each article's sentences are gathered
+    once per chunk: the work grows with the pairs, not one product per pair. Every cosine
+    is summed as the product of the two articles' sentences alone would sum it.
+    :func:`score_pairs` finds the same conflicts along with the coverage
+    (:attr:`ScoredPairs.conflicts`); this is for pairs scored without them."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    out = np.zeros(len(pairs), dtype=bool)
+    if not len(pairs):
+        return out
+    if not bar > 0:
+        raise ValueError(f"bar must be above 0, got {bar}")
+    rows, inv = np.unique(pairs, return_inverse=True)
+    inv = inv.reshape(-1, 2).astype(np.int64)
+    se = np.array([index.offsets[r] for r in rows.tolist()], dtype=np.int64).reshape(-1, 2)
+    n = se[:, 1] - se[:, 0]
+    sel = _ranges(se[:, 0], n)
+    with_figures = np.asarray(index.numbers.sum(axis=1)).ravel() > 0  # per distinct sentence
+    fig = with_figures[index.inv[sel]] if sel.size else np.zeros(0, dtype=bool)
+    n_fig = np.bincount(np.repeat(np.arange(rows.size), n)[fig], minlength=rows.size)
+    look = np.flatnonzero((n_fig[inv[:, 0]] > 0) & (n_fig[inv[:, 1]] > 0))
+    if not look.size:
+        return out
+    # the articles of the pairs looked at (local ids), their sentences with figures
+    used, loc = np.unique(inv[look], return_inverse=True)
+    loc = loc.reshape(-1, 2).astype(np.int64)
+    fig_start = np.cumsum(n_fig) - n_fig
+    count = n_fig[used]
+    start = fig_start[used]
+    m = np.int64(used.size)
+    keys = loc[:, 0] * m + loc[:, 1]
+    dir_keys = np.unique(keys)
+    chunks = _plan_chunks(loc, count, count)
+    big = sum(c.cells for c in chunks) >= _PARALLEL_MIN_CELLS
+    job = (index, sel[fig], start, count, dir_keys, bar)
+    found = [*fork_map(_chunk_conflicts, job, chunks, n_jobs, parallel=big)]
+    flagged = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    out[look] = np.isin(keys, flagged)
+    return out
+
+
+def _chunk_conflicts(
+    index: _SentenceIndex,
+    fig_sel: np.ndarray,
+    start: np.ndarray,
+    count: np.ndarray,
+    dir_keys: np.ndarray,
+    bar: float,
+    chunk: _Chunk,
+) -> np.ndarray:
+    """Keys ``source * len(count) + partner`` (local article ids; among the sorted
+    ``dir_keys``) of one chunk's directions with a figure conflict (:func:`figure_conflicts`).
+    Article ``k``'s sentences with figures are ``fig_sel[start[k] : start[k] + count[k]]``
+    (positions in the index)."""
+    m = np.int64(count.size)
+    src = np.concatenate(chunk.sources)
+    tgt = np.concatenate(chunk.targets)
+    src_block = np.repeat(np.arange(len(chunk.sources)), [x.size for x in chunk.sources])
+    tgt_block = np.repeat(np.arange(len(chunk.targets)), [x.size for x in chunk.targets])
+    union = [
+        s if s is t else np.union1d(s, t) for s, t in zip(chunk.sources, chunk.targets, strict=True)
+    ]
+    u = np.concatenate(union)
+    u_block = np.repeat(np.arange(len(union)), [x.size for x in union])
+    n_u = count[u]
+    d = index.inv[fig_sel[_ranges(start[u], n_u)]]
+    row_block = np.repeat(u_block, n_u)
+    chars = _block_columns(sp.csr_matrix(index.matrix[d]), row_block)
+    nums = _block_columns(sp.csr_matrix(index.numbers[d]), row_block)
+    u_start = np.cumsum(n_u) - n_u
+    u_keys = u_block * m + u  # sorted: blocks in order, each block's articles sorted
+    src_pos = np.searchsorted(u_keys, src_block * m + src)
+    tgt_pos = np.searchsorted(u_keys, tgt_block * m + tgt)
+    a_rows = _ranges(u_start[src_pos], n_u[src_pos])
+    b_rows = _ranges(u_start[tgt_pos], n_u[tgt_pos])
+    a_art = np.repeat(src, n_u[src_pos])
+    b_art = np.repeat(tgt, n_u[tgt_pos])
+    n_b = np.int64(max(b_rows.size, 1))
+    cos = _product(chars[a_rows], chars[b_rows])
+    close = cos.data >= bar  # in the dtype of the scores, as the per-pair product compares
+    at = _entry_keys(cos)[close]
+    r, c = at // n_b, at % n_b
+    d_key = a_art[r] * m + b_art[c]
+    pos = np.minimum(np.searchsorted(dir_keys, d_key), max(dir_keys.size - 1, 0))
+    keep = dir_keys[pos] == d_key
+    at, r, c, d_key = at[keep], r[keep], c[keep], d_key[keep]
+    na = nums[a_rows]
+    nb = nums[b_rows]
+    common = _product(na, nb)
+    inter = _lookup(_entry_keys(common), at, common.data)
+    size_a = np.asarray(na.sum(axis=1)).ravel()
+    size_b = np.asarray(nb.sum(axis=1)).ravel()
+    # the agreement (share of the smaller set found)**2 is below 1 just when a figure of
+    # the smaller set is missing; the counts are whole numbers, exact in any dtype
+    missing = inter < np.minimum(size_a[r], size_b[c])
+    return np.unique(d_key[missing])
+
+
 def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:
     """ "a" when row i was published at least ``hours`` after row j, "b" the other way."""
     if times is None or not hours:
@@ -1531,6 +1679,7 @@ def score_pairs(
     x = inputs.tfidf
     records: list[dict[str, object]] = []
     hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]] = {}
+    conflicts: set[tuple[int, int]] = set()
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     mh_all = (
         np.mean(sigs[pairs[:, 0]] == sigs[pairs[:, 1]], axis=1)
@@ -1538,7 +1687,8 @@ def score_pairs(
         else np.zeros(len(pairs), dtype=np.float64)
     )
     cos_all = _row_dots(x, pairs[:, 0], pairs[:, 1])
-    coverage = _all_coverage(sent, pairs, cfg, progress)
+    conflict = np.zeros(len(pairs), dtype=bool)
+    coverage = _all_coverage(sent, pairs, cfg, progress, conflict)
     # (after the sentence work: a large batch's shingle sets are not held through it)
     facts = article_facts(inputs, rows)
     for n_done, (i, j) in enumerate(pairs.tolist(), start=1):
@@ -1555,8 +1705,11 @@ def score_pairs(
         if rel or keep_unrelated:
             records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
             hits[(i, j)] = (hit_b, hit_a)
+            if conflict[n_done - 1]:
+                conflicts.add((i, j))
     table = pd.DataFrame.from_records(records, columns=cols)
-    return ScoredPairs(table, hits, sent)
+    measured = frozenset(conflicts) if cfg.conflict_match > 0 else None
+    return ScoredPairs(table, hits, sent, measured, cfg.conflict_match)
 
 
 def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:

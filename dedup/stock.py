@@ -19,18 +19,30 @@ publication time add no day, so a batch without times has no stock sentences.
 be found nor found) and scores again the pairs called ``rewrite`` whose articles have any:
 two reports that share only stock sentences and figures are then ``related``. The story
 pass and the description of the clusters use the same weights.
+
+Stock wording needs other days; reports of one template on one day (a market's opening and
+closing reports, a day's money-market notices) are told apart by :func:`separate_templates`:
+a sentence of each filled in with other figures (:func:`dedup.score.figure_conflicts`), or,
+under other titles, ledes that retell nothing of each other (:func:`ledes_apart`).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from dedup.config import ScoreConfig
-from dedup.score import ScoredPairs, ScoringInputs, score_pairs
+from dedup.score import (
+    ScoredPairs,
+    ScoringInputs,
+    figure_conflicts,
+    score_pairs,
+)
+from dedup.textnorm import tokenize
 
 _DAY_SECONDS = 86_400.0
 
@@ -97,4 +109,128 @@ def discount_stock(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreConfig)
     merged = merged.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
     hits = {key: v for key, v in scored.hits.items() if key not in redone}
     hits.update(rescored.hits)
-    return ScoredPairs(merged, hits, discounted)
+    conflicts = None
+    if scored.conflicts is not None and rescored.conflicts is not None:
+        kept = {key for key in scored.conflicts if key not in redone}
+        conflicts = frozenset(kept | rescored.conflicts)
+    return ScoredPairs(merged, hits, discounted, conflicts, scored.conflict_match)
+
+
+def ledes_apart(
+    inputs: ScoringInputs,
+    hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]],
+    pairs: np.ndarray,
+    cfg: ScoreConfig,
+) -> np.ndarray:
+    """For each pair ``(i, j)`` of rows: the two carry other titles (both given, word
+    Jaccard below ``short_title_jaccard`` as :func:`dedup.score.titles_apart` has it), were
+    published on one calendar day (UTC; or a time is unknown: reports of other days are the
+    stock pass's) and neither text's lede (:func:`_lede`) retells any sentence of the other
+    (is among the matched sentences of ``hits``, as :attr:`dedup.score.ScoredPairs.hits`
+    gives them). A version under a new headline still retells the news its lede tells; a
+    market's opening and closing reports, or two stories that share a background paragraph,
+    open with other news.
+
+    Titles, days and ledes are worked out once per article; a pair costs array operations
+    and, when all else holds, a look-up of its hits."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    out = np.zeros(len(pairs), dtype=bool)
+    if not len(pairs):
+        return out
+    rows, inv = np.unique(pairs, return_inverse=True)
+    ia, ib = inv.reshape(-1, 2).T
+    rs = rows.tolist()
+    # title word sets: a binary article x word matrix, intersections by row products
+    words: dict[str, int] = {}
+    cols: list[int] = []
+    lens = np.zeros(rows.size, dtype=np.int64)
+    given = np.zeros(rows.size, dtype=bool)
+    for k, r in enumerate(rs):
+        title = inputs.titles[r]
+        given[k] = bool(title.strip())
+        ws = {words.setdefault(w, len(words)) for w in set(tokenize(title))}
+        cols.extend(sorted(ws))
+        lens[k] = len(ws)
+    indptr = np.r_[0, np.cumsum(lens)]
+    t = sp.csr_matrix(
+        (np.ones(len(cols), dtype=np.float64), np.asarray(cols, dtype=np.int64), indptr),
+        shape=(rows.size, max(len(words), 1)),
+    )
+    inter = np.asarray(t[ia].multiply(t[ib]).sum(axis=1)).ravel()
+    union = lens[ia] + lens[ib] - inter
+    empty = (lens[ia] == 0) | (lens[ib] == 0)
+    jaccard = np.where(empty, 1.0, inter / np.where(empty, 1.0, union))
+    apart = given[ia] & given[ib] & (jaccard < cfg.short_title_jaccard)
+    if inputs.times is not None:
+        day = np.floor(np.asarray(inputs.times, dtype=np.float64)[rows] / _DAY_SECONDS)
+        da, db = day[ia], day[ib]
+        apart &= (da == db) | np.isnan(da) | np.isnan(db)
+    n_sent = np.array([len(inputs.sentences[r]) for r in rs], dtype=np.int64)
+    apart &= (n_sent[ia] > 0) & (n_sent[ib] > 0)
+    lede = np.array([_lede(inputs.sentences[r]) for r in rs], dtype=np.int64)
+    none: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
+    for k in np.flatnonzero(apart).tolist():
+        hit_j, hit_i = hits.get((int(pairs[k, 0]), int(pairs[k, 1])), none)
+        out[k] = int(lede[ia[k]]) not in hit_i and int(lede[ib[k]]) not in hit_j
+    return out
+
+
+_SENTENCE_END = (".", "!", "?", '"', "'", "\u201d", "\u2019")
+
+
+def _lede(sentences: Sequence[str]) -> int:
+    """Position of a text's lede: its first sentence that ends as a sentence does (a
+    heading, kicker or byline line left before it has no closing stop), else the first."""
+    for k, sent in enumerate(sentences):
+        if sent.rstrip().endswith(_SENTENCE_END):
+            return k
+    return 0
+
+
+def separate_templates(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreConfig) -> ScoredPairs:
+    """``scored`` with the ``partial_copy`` and ``rewrite`` pairs that are other reports
+    told from one template, or other stories sharing some wording, made ``related`` (or
+    dropped below ``related_cosine``): texts that fill one sentence of a template with
+    other figures (:func:`figure_conflicts` at ``cfg.conflict_match``; 0 = off), and texts
+    under other titles whose ledes are not retold in each other (:func:`ledes_apart`, when
+    ``cfg.lede_check``). A near copy keeps its relation."""
+    index = scored.sentence_index
+    table = scored.table
+    if index is None or not len(table):
+        return scored
+    rel = table["relation"].to_numpy()
+    ii = table["i"].to_numpy(dtype=np.int64)
+    jj = table["j"].to_numpy(dtype=np.int64)
+    look = np.flatnonzero((rel == "partial_copy") | (rel == "rewrite"))
+    retold = np.minimum(
+        table["coverage_a_in_b"].to_numpy(dtype=np.float64),
+        table["coverage_b_in_a"].to_numpy(dtype=np.float64),
+    )
+    apart = np.zeros(len(table), dtype=bool)
+    if cfg.lede_check:
+        ask = look[retold[look] < cfg.retell_coverage]
+        apart[ask] = ledes_apart(inputs, scored.hits, np.c_[ii[ask], jj[ask]], cfg)
+    if cfg.conflict_match > 0:
+        ask = look[~apart[look]]
+        found = scored.conflicts
+        if found is not None and scored.conflict_match == cfg.conflict_match:
+            # measured with the coverage
+            pairs = zip(ii[ask].tolist(), jj[ask].tolist(), strict=True)
+            apart[ask] = [pair in found for pair in pairs]
+        else:
+            ij = np.c_[ii[ask], jj[ask]]
+            apart[ask] = figure_conflicts(index, ij, cfg.conflict_match, cfg.n_jobs)
+    hit = np.flatnonzero(apart).tolist()
+    if not hit:
+        return scored
+    new = rel.astype(object).copy()
+    cos = table["tfidf_cosine"].to_numpy(dtype=np.float64)
+    new[hit] = np.where(cos[hit] >= cfg.related_cosine, "related", "")
+    out = table.copy()
+    out["relation"] = new
+    keep = out["relation"].to_numpy() != ""
+    out = out[keep].reset_index(drop=True)
+    gone = {(int(ii[k]), int(jj[k])) for k in hit if not keep[k]}
+    hits = {key: v for key, v in scored.hits.items() if key not in gone}
+    conflicts = None if scored.conflicts is None else scored.conflicts - gone
+    return ScoredPairs(out, hits, index, conflicts, scored.conflict_match)

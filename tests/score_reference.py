@@ -7,14 +7,17 @@ what is checked here is the batching, not the similarity. :func:`reference_bigra
 is the per-token builder of the sentence x bigram matrix that the vectorised
 :func:`dedup.score._bigram_matrix` replaced; the two must give equal matrices.
 :func:`reference_quoted_shares` is the quoted-speech share one article at a time;
-:func:`reference_title_names` finds title names sentence by sentence."""
+:func:`reference_title_names` finds title names sentence by sentence.
+:func:`reference_figure_conflict` and :func:`reference_ledes_apart` are the per-pair checks
+of the template pass that :func:`dedup.score.figure_conflicts` and
+:func:`dedup.stock.ledes_apart` do for many pairs at once."""
 
 from __future__ import annotations
 
 import itertools
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,7 +46,9 @@ from dedup.score import (
     article_facts,
     pair_relation,
     shingle_overlap,
+    titles_apart,
 )
+from dedup.stock import _DAY_SECONDS, _lede
 from dedup.textnorm import tokenize
 
 
@@ -186,3 +191,41 @@ def reference_title_names(titles: Sequence[str], sentences: Sequence[Sequence[st
     inner_low = {w.lower() for w in inner}
     weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}
     return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
+
+
+def reference_figure_conflict(index: _SentenceIndex, i: int, j: int, bar: float) -> bool:
+    """Whether rows i and j have a sentence each of character n-gram cosine at least
+    ``bar``, both with figures, and some figure of the one with fewer not found in the
+    other: one pair's products."""
+    a, b = index.rows(i), index.rows(j)
+    if a.chars.shape[0] == 0 or b.chars.shape[0] == 0:
+        return False
+    na = np.asarray(a.numbers.sum(axis=1)).ravel()
+    nb = np.asarray(b.numbers.sum(axis=1)).ravel()
+    if not na.any() or not nb.any():
+        return False
+    ra, rb = np.flatnonzero(na), np.flatnonzero(nb)
+    cos = (a.chars[ra] @ b.chars[rb].T).toarray()
+    agree = _number_agreement(a.numbers[ra], b.numbers[rb])
+    return bool(((cos >= bar) & (agree < 1.0)).any())
+
+
+def reference_ledes_apart(
+    inputs: ScoringInputs,
+    hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]],
+    i: int,
+    j: int,
+    cfg: ScoreConfig,
+) -> bool:
+    """Rows i and j under other titles, of one calendar day (or a time unknown), neither
+    lede among the sentences the other's matched: one pair at a time."""
+    if not titles_apart(inputs.titles[i], inputs.titles[j], cfg.short_title_jaccard):
+        return False
+    if inputs.times is not None:
+        day_i, day_j = np.floor(inputs.times[[i, j]] / _DAY_SECONDS)
+        if day_i != day_j and not (np.isnan(day_i) or np.isnan(day_j)):
+            return False
+    if not len(inputs.sentences[i]) or not len(inputs.sentences[j]):
+        return False
+    hit_j, hit_i = hits.get((i, j), (frozenset(), frozenset()))
+    return _lede(inputs.sentences[i]) not in hit_i and _lede(inputs.sentences[j]) not in hit_j

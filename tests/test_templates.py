@@ -2,12 +2,31 @@
 filled in for different companies or days shares its wording but tells different stories;
 a re-send of one report stays one story. All texts are invented."""
 
+import copy
+import dataclasses
+import functools
+import re
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
+import pytest
 
+import dedup.score as score_mod
 from dedup.config import Config, ScoreConfig
 from dedup.pipeline import RunResult, run_pipeline
-from dedup.score import figures, score_pairs, title_names, title_names_apart
+from dedup.score import (
+    ScoringInputs,
+    _SentenceIndex,
+    figure_conflicts,
+    figures,
+    score_pairs,
+    title_names,
+    title_names_apart,
+)
+from dedup.stock import _lede, ledes_apart, separate_templates
+from dedup.textnorm import split_sentences
+from tests.score_reference import reference_figure_conflict, reference_ledes_apart
 from tests.test_score import _inputs
 
 CFG = ScoreConfig()
@@ -199,3 +218,304 @@ def test_versions_are_published_within_version_days() -> None:
     inputs.times = np.array([0.0, 5.0 * day])
     row = score_pairs(np.array([[0, 1]]), inputs, CFG, keep_unrelated=True).table.iloc[0]
     assert row["relation"] == "exact"
+
+
+# Two notices of one money market on one day: one template sentence, other figures.
+_NOTICE_REST = (
+    "This compares with the bank's estimate of a shortage in the system of around 700 mln "
+    "crowns today. Dealers said the bank was expected to give more help later as the "
+    "shortage was large for the time of year."
+)
+MORNING = (
+    "The Bank of Eastmere said it provided the money market with 37 mln crowns of "
+    f"assistance in the morning session. {_NOTICE_REST}"
+)
+AFTERNOON = (
+    "The Bank of Eastmere said it provided the money market with 456 mln crowns of "
+    f"assistance in the afternoon session. {_NOTICE_REST}"
+)
+# a version of the morning notice: its figures, and one more
+MORNING_RETOLD = (
+    "The Bank of Eastmere said it provided the money market with 37 mln crowns of "
+    "assistance in the morning session. It was the bank's first operation of the day, at "
+    "1030 local time. "
+    f"{_NOTICE_REST}"
+)
+
+# One grain market's opening and closing reports of one day: other ledes, one shared
+# background sentence, no figures.
+OPENING = (
+    "Dorval wheat futures opened firmer, holding gains of two to three cents a bushel in "
+    "light early trade. Yesterday's sharp rise in weekly export inspections to nearly "
+    "twice last year's pace, plus talk of fresh buying by overseas mills, supported the "
+    "market from the start, traders said. Two local houses were the featured buyers of the "
+    "nearby contract, pit brokers said."
+)
+CLOSING = (
+    "Dorval wheat futures closed at or near the session highs, up four to six cents a "
+    "bushel, with the nearby month settling at a new contract peak. Slow farmer selling, "
+    "yesterday's sharp rise in weekly export inspections to nearly twice last year's pace, "
+    "plus talk of fresh buying by overseas mills, lifted prices through the afternoon, "
+    "traders said. Many dealers were puzzled by heavy buying from one large commission "
+    "house late in the day."
+)
+# the opening report rewritten under a new headline: its lede is retold
+OPENING_REWRITE = (
+    "Wheat futures at Dorval opened higher, holding gains of two to three cents a bushel "
+    "in thin early dealings. A sharp rise in weekly export inspections yesterday to nearly "
+    "twice last year's pace, plus talk of fresh buying by overseas mills, supported prices "
+    "from the start, traders said."
+)
+OPENING_TITLE = "DORVAL WHEAT FUTURES OPEN FIRMER"
+CLOSING_TITLE = "DORVAL WHEAT CLOSES AT SESSION HIGHS"
+REWRITE_TITLE = "EXPORT DEMAND LIFTS GRAIN PRICES IN EARLY DEALINGS"
+
+
+def _ledes_apart(inputs: ScoringInputs, hits: Mapping) -> bool:
+    """:func:`ledes_apart` of rows 0 and 1."""
+    return bool(ledes_apart(inputs, hits, np.array([[0, 1]]), CFG)[0])
+
+
+def _separated(texts: list[str], titles: list[str] | None = None) -> tuple[str, str]:
+    """The relation of rows 0 and 1 as scored, and after :func:`separate_templates`."""
+    inputs = _inputs(texts, titles)
+    scored = score_pairs(np.array([[0, 1]]), inputs, CFG)
+    before = scored.table.iloc[0]["relation"] if len(scored.table) else ""
+    after = separate_templates(scored, inputs, CFG).table
+    return str(before), str(after.iloc[0]["relation"]) if len(after) else ""
+
+
+def test_one_template_sentence_with_other_figures_is_another_report() -> None:
+    index = _SentenceIndex(
+        [split_sentences(t) for t in (MORNING, AFTERNOON, MORNING_RETOLD)], np.arange(3)
+    )
+    got = figure_conflicts(index, np.array([[0, 1], [0, 2]]), CFG.conflict_match)
+    assert got.tolist() == [True, False]  # a figure added, none other: no conflict
+    titles = ["EASTMERE MONEY MARKET GIVEN EARLY HELP", "EASTMERE MONEY MARKET GIVEN MORE HELP"]
+    before, after = _separated([MORNING, AFTERNOON], titles)
+    assert before in ("partial_copy", "rewrite")  # most of the wording is shared
+    assert after in ("related", "")
+    before, after = _separated([MORNING, MORNING_RETOLD])
+    assert before in ("partial_copy", "rewrite") and after == before
+    off = dataclasses.replace(CFG, conflict_match=0.0)
+    inputs = _inputs([MORNING, AFTERNOON], titles)
+    scored = score_pairs(np.array([[0, 1]]), inputs, off)
+    assert separate_templates(scored, inputs, off).table.equals(scored.table)
+
+
+def test_reports_under_other_titles_whose_ledes_differ_are_other_reports() -> None:
+    inputs = _inputs([OPENING, CLOSING], [OPENING_TITLE, CLOSING_TITLE])
+    scored = score_pairs(np.array([[0, 1]]), inputs, CFG)
+    assert _ledes_apart(inputs, scored.hits)
+    inputs.times = np.array([0.4, 0.7]) * 86400.0  # one day: still apart
+    assert _ledes_apart(inputs, scored.hits)
+    inputs.times = np.array([0.4, 1.7]) * 86400.0  # other days are the stock pass's
+    assert not _ledes_apart(inputs, scored.hits)
+    before, after = _separated([OPENING, CLOSING], [OPENING_TITLE, CLOSING_TITLE])
+    assert before == "rewrite"  # the shared background sentence
+    assert after in ("related", "")
+    # under one title the lede check does not apply (a re-send may change its lede)
+    before, after = _separated([OPENING, CLOSING], [OPENING_TITLE, OPENING_TITLE])
+    assert after == before == "rewrite"
+    # a rewrite under a new headline retells the lede
+    before, after = _separated([OPENING, OPENING_REWRITE], [OPENING_TITLE, REWRITE_TITLE])
+    assert after == before == "rewrite"
+    # a version with a new lede that retells the rest of the text stays a version
+    rest = CLOSING.split(". ", 1)[1]
+    new_lede = f"Grain traders in Dorval ended a busy week in good spirits on Friday. {rest}"
+    inputs = _inputs([CLOSING, new_lede], [CLOSING_TITLE, REWRITE_TITLE])
+    scored = score_pairs(np.array([[0, 1]]), inputs, CFG)
+    assert _ledes_apart(inputs, scored.hits)
+    before, after = _separated([CLOSING, new_lede], [CLOSING_TITLE, REWRITE_TITLE])
+    assert before in ("partial_copy", "rewrite") and after == before
+
+
+def test_a_days_reports_of_one_template_are_other_stories_in_the_pipeline() -> None:
+    res = _run(
+        [
+            ("open", "1987-04-06T09:40:00", OPENING_TITLE, OPENING),
+            ("open-rw", "1987-04-06T10:05:00", REWRITE_TITLE, OPENING_REWRITE),
+            ("close", "1987-04-06T14:20:00", CLOSING_TITLE, CLOSING),
+            ("mm-am", "1987-04-06T08:10:00", "EASTMERE MONEY MARKET GIVEN EARLY HELP", MORNING),
+            ("mm-am-rw", "1987-04-06T08:30:00", "EASTMERE MONEY MARKET HELP", MORNING_RETOLD),
+            ("mm-pm", "1987-04-06T13:50:00", "EASTMERE MONEY MARKET GIVEN MORE HELP", AFTERNOON),
+        ]
+    )
+    lab = _labels(res)
+    assert lab["open"] == lab["open-rw"]
+    assert lab["close"] != lab["open"]
+    assert lab["mm-am"] == lab["mm-am-rw"]
+    rel = {(a, b): r for a, b, r in res.pairs[["id_a", "id_b", "relation"]].itertuples(index=False)}
+    assert rel[("mm-am", "mm-am-rw")] in ("partial_copy", "rewrite")
+    # other figures in the template sentence: the afternoon notice is no version of either
+    assert rel[("mm-am", "mm-pm")] == rel[("mm-am-rw", "mm-pm")] == "related"
+
+
+def test_the_lede_is_the_first_sentence_with_a_stop() -> None:
+    assert _lede(["Market report", "Wheat rose in early trade.", "Corn fell."]) == 1
+    assert _lede(["Wheat rose in early trade.", "Corn fell."]) == 0
+    assert _lede(["No stop here", "nor here"]) == 0
+
+
+TEMPLATE_SENTENCES = (
+    "The Bank of Eastmere said it gave the market {a} mln crowns of help on {w}.",
+    "The bank {v} a shortage of about {a} mln crowns in the system {w}.",
+    "Dealers said rates {v} at {a} pct after the {w} operation of {b} mln.",
+    "Wheat futures at Dorval {v} {a} to {b} cents a bushel in {w} dealings.",
+    "Shr {a} cts vs {b} cts, net {v} {a} mln dlrs vs {b} mln dlrs.",
+)
+TEMPLATE_FILL = {
+    "a": ("12", "4,200", "1.5", "30", "6-1/8", "19-20", "250"),
+    "b": ("12", "30", "75", "2.25", "4,200"),
+    "w": ("Monday", "early", "late", "thin", "afternoon"),
+    "v": ("rose", "fell", "held", "eased", "firmed"),
+}
+PLAIN_WORDS = ("traders", "said", "the", "market", "was", "quiet", "and", "steady", "today")
+TITLE_WORDS = ("EASTMERE", "MONEY", "MARKET", "HELP", "WHEAT", "OPENS", "CLOSES", "FIRM", "DIV")
+
+
+def _template_articles(rng: np.random.Generator, n: int) -> list[str]:
+    """Invented reports: template sentences filled with random figures and words, plain
+    sentences without figures, retold versions of earlier reports with a figure changed or
+    kept, and a few empty texts."""
+    texts: list[str] = []
+    for k in range(n):
+        draw = rng.random()
+        if k and draw < 0.35:  # another version of an earlier report
+            base = split_sentences(texts[int(rng.integers(0, k))])
+            sents = [s for s in base if rng.random() < 0.85]
+            if sents and rng.random() < 0.5:
+                at = int(rng.integers(0, len(sents)))
+                fig = TEMPLATE_FILL["a"][int(rng.integers(0, len(TEMPLATE_FILL["a"])))]
+                sents[at] = figure_re.sub(fig, sents[at], count=1)
+        elif draw < 0.4:
+            sents = []
+        else:
+            sents = []
+            for _ in range(int(rng.integers(1, 6))):
+                if rng.random() < 0.7:
+                    tpl = TEMPLATE_SENTENCES[int(rng.integers(0, len(TEMPLATE_SENTENCES)))]
+                    fill = {
+                        key: v[int(rng.integers(0, len(v)))] for key, v in TEMPLATE_FILL.items()
+                    }
+                    sents.append(tpl.format(**fill))
+                else:
+                    words = rng.choice(PLAIN_WORDS, size=int(rng.integers(3, 9)))
+                    sents.append(" ".join(words).capitalize() + ".")
+        texts.append(" ".join(sents))
+    return texts
+
+
+figure_re = re.compile(r"\d+(?:[.,:/]\d+)*")
+
+
+def _title(rng: np.random.Generator) -> str:
+    draw = rng.random()
+    if draw < 0.1:
+        return ""
+    if draw < 0.15:
+        return "   "
+    return " ".join(rng.choice(TITLE_WORDS, size=int(rng.integers(1, 5))))
+
+
+CONFLICT_BARS = (0.3, 0.6, 1.0)
+
+
+def _conflict_fixture(seed: int) -> tuple[list[str], list[list[str]], np.ndarray]:
+    """Many invented reports, their sentences and the pairs to check: every pair (first),
+    some reversed or repeated, and some articles with themselves."""
+    rng = np.random.default_rng(seed)
+    texts = _template_articles(rng, 40)
+    sents = [split_sentences(t) for t in texts]
+    ii, jj = np.triu_indices(len(sents), k=1)
+    pairs = np.c_[ii, jj]
+    extra = pairs[rng.integers(0, len(pairs), size=40)]
+    more = np.r_[extra[:, ::-1], extra[:10], np.c_[np.arange(5), np.arange(5)]]
+    return texts, sents, np.r_[pairs, more]
+
+
+@functools.cache
+def _reference_conflicts(seed: int) -> dict[float, list[bool]]:
+    """:func:`reference_figure_conflict` of every pair of the fixture, at each bar, on an
+    index whose rows are all made at once (the batched check makes them on demand)."""
+    _, sents, pairs = _conflict_fixture(seed)
+    index = _SentenceIndex(sents, np.unique(pairs))
+    whole = copy.copy(index)
+    whole.matrix = index.matrix.all_rows()
+    return {
+        bar: [reference_figure_conflict(whole, i, j, bar) for i, j in pairs.tolist()]
+        for bar in CONFLICT_BARS
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(
+    ("block", "chunk", "jobs"), [(1, 1, 1), (40, 200, 2), (1 << 20, 1 << 20, 1)]
+)
+def test_batched_figure_conflicts_equal_the_per_pair_check(
+    seed: int, block: int, chunk: int, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pair of many invented reports under several bars, with blocks split and
+    chunks of every size, here and in worker processes."""
+    texts, sents, pairs = _conflict_fixture(seed)
+    rows = np.unique(pairs)
+    rng = np.random.default_rng(seed)
+    index = _SentenceIndex(sents, rows[rng.permutation(rows.size)])
+    monkeypatch.setattr(score_mod, "_BLOCK_CELLS", block)
+    monkeypatch.setattr(score_mod, "_CHUNK_CELLS", chunk)
+    if jobs > 1:
+        monkeypatch.setattr(score_mod, "_PARALLEL_MIN_CELLS", 0)
+    want = _reference_conflicts(seed)
+    for bar in CONFLICT_BARS:
+        assert figure_conflicts(index, pairs, bar, jobs).tolist() == want[bar], bar
+    at_bar = figure_conflicts(index, pairs, CFG.conflict_match)
+    assert 0 < at_bar.sum() < len(pairs) // 2  # conflicts found, and not everywhere
+    assert figure_conflicts(index, pairs[:0], CFG.conflict_match).shape == (0,)
+    with pytest.raises(ValueError):
+        figure_conflicts(index, pairs, 0.0)
+    # found by the scorer along with the coverage, for every pair it scores
+    n_all = len(texts) * (len(texts) - 1) // 2
+    inputs = _inputs(texts)
+    for bar in CONFLICT_BARS:
+        cfg = dataclasses.replace(CFG, conflict_match=bar, n_jobs=jobs)
+        scored = score_pairs(pairs[:n_all], inputs, cfg, keep_unrelated=True)
+        assert len(scored.table) == n_all
+        upper = zip(pairs[:n_all].tolist(), want[bar][:n_all], strict=True)
+        assert scored.conflicts == frozenset((i, j) for (i, j), f in upper if f), bar
+        assert scored.conflict_match == bar
+    off = dataclasses.replace(CFG, conflict_match=0.0)
+    assert score_pairs(pairs[:n_all], inputs, off).conflicts is None
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("timed", ["none", "days", "some unknown"])
+def test_batched_ledes_apart_equal_the_per_pair_check(seed: int, timed: str) -> None:
+    """Every pair of many invented reports, with the hits the scorer found and with random
+    hits, titles apart or not (or missing), of one day or others (or unknown)."""
+    rng = np.random.default_rng(seed)
+    texts = _template_articles(rng, 50)
+    # a heading line without a stop before some ledes
+    texts = [f"EASTMERE REPORT {t}" if t and rng.random() < 0.2 else t for t in texts]
+    titles = [_title(rng) for _ in texts]
+    inputs = _inputs(texts, titles)
+    if timed != "none":
+        inputs.times = rng.integers(0, 3, size=len(texts)) * 86400.0 + rng.random(len(texts))
+        if timed == "some unknown":
+            inputs.times[rng.random(len(texts)) < 0.3] = np.nan
+    ii, jj = np.triu_indices(len(texts), k=1)
+    pairs = np.c_[ii, jj]
+    scored = score_pairs(pairs, inputs, CFG, keep_unrelated=True)
+    width = max(len(s) for s in inputs.sentences) + 1
+    invented = {
+        (i, j): (
+            frozenset(rng.integers(0, width, size=2).tolist()),
+            frozenset(rng.integers(0, width, size=2).tolist()),
+        )
+        for i, j in pairs.tolist()
+        if rng.random() < 0.6
+    }
+    for hits in (scored.hits, invented, {}):
+        got = ledes_apart(inputs, hits, pairs, CFG)
+        want = [reference_ledes_apart(inputs, hits, i, j, CFG) for i, j in pairs.tolist()]
+        assert got.tolist() == want
+        assert 0 < got.sum() < len(pairs)

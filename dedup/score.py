@@ -1005,6 +1005,24 @@ def _plan_chunks(loc: np.ndarray, n_sent: np.ndarray, n_win: np.ndarray) -> list
     return chunks
 
 
+def _chunk_articles(
+    chunk: _Chunk,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A chunk's sources and targets with the block of each, and each block's articles
+    (sources and targets, sorted) with the block of each: the articles whose sentences
+    take block-own columns (:func:`_block_columns`)."""
+    src = np.concatenate(chunk.sources)
+    tgt = np.concatenate(chunk.targets)
+    src_block = np.repeat(np.arange(len(chunk.sources)), [x.size for x in chunk.sources])
+    tgt_block = np.repeat(np.arange(len(chunk.targets)), [x.size for x in chunk.targets])
+    union = [
+        s if s is t else np.union1d(s, t) for s, t in zip(chunk.sources, chunk.targets, strict=True)
+    ]
+    u = np.concatenate(union)
+    u_block = np.repeat(np.arange(len(union)), [x.size for x in union])
+    return src, tgt, src_block, tgt_block, u, u_block
+
+
 def _chunk_coverage(
     index: _SentenceIndex,
     rows: np.ndarray,
@@ -1024,16 +1042,7 @@ def _chunk_coverage(
     smaller set is missing from the other: the terms of the coverage, at no further
     product."""
     m = np.int64(rows.size)
-    src = np.concatenate(chunk.sources)
-    tgt = np.concatenate(chunk.targets)
-    src_block = np.repeat(np.arange(len(chunk.sources)), [x.size for x in chunk.sources])
-    tgt_block = np.repeat(np.arange(len(chunk.targets)), [x.size for x in chunk.targets])
-    # each block's articles (sources and targets), their sentences in block-own columns
-    union = [
-        s if s is t else np.union1d(s, t) for s, t in zip(chunk.sources, chunk.targets, strict=True)
-    ]
-    u = np.concatenate(union)
-    u_block = np.repeat(np.arange(len(union)), [x.size for x in union])
+    src, tgt, src_block, tgt_block, u, u_block = _chunk_articles(chunk)
     se = np.array([index.offsets[r] for r in rows[u].tolist()], dtype=np.int64).reshape(-1, 2)
     n_u = se[:, 1] - se[:, 0]
     sel = _ranges(se[:, 0], n_u)
@@ -1514,15 +1523,7 @@ def _chunk_conflicts(
     Article ``k``'s sentences with figures are ``fig_sel[start[k] : start[k] + count[k]]``
     (positions in the index)."""
     m = np.int64(count.size)
-    src = np.concatenate(chunk.sources)
-    tgt = np.concatenate(chunk.targets)
-    src_block = np.repeat(np.arange(len(chunk.sources)), [x.size for x in chunk.sources])
-    tgt_block = np.repeat(np.arange(len(chunk.targets)), [x.size for x in chunk.targets])
-    union = [
-        s if s is t else np.union1d(s, t) for s, t in zip(chunk.sources, chunk.targets, strict=True)
-    ]
-    u = np.concatenate(union)
-    u_block = np.repeat(np.arange(len(union)), [x.size for x in union])
+    src, tgt, src_block, tgt_block, u, u_block = _chunk_articles(chunk)
     n_u = count[u]
     d = index.inv[fig_sel[_ranges(start[u], n_u)]]
     row_block = np.repeat(u_block, n_u)

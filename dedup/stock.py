@@ -33,7 +33,6 @@ from collections.abc import Container, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from dedup.config import ScoreConfig
 from dedup.score import (
@@ -41,8 +40,8 @@ from dedup.score import (
     ScoringInputs,
     figure_conflicts,
     score_pairs,
+    titles_apart,
 )
-from dedup.textnorm import tokenize
 
 _DAY_SECONDS = 86_400.0
 
@@ -131,8 +130,8 @@ def ledes_apart(
     market's opening and closing reports, or two stories that share a background paragraph,
     open with other news.
 
-    Titles, days and ledes are worked out once per article; a pair costs array operations
-    and, when all else holds, a look-up of its hits."""
+    Days and ledes are worked out once per article; a pair of one day costs the title
+    check and a look-up of its hits."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=bool)
     if not len(pairs):
@@ -140,27 +139,7 @@ def ledes_apart(
     rows, inv = np.unique(pairs, return_inverse=True)
     ia, ib = inv.reshape(-1, 2).T
     rs = rows.tolist()
-    # title word sets: a binary article x word matrix, intersections by row products
-    words: dict[str, int] = {}
-    cols: list[int] = []
-    lens = np.zeros(rows.size, dtype=np.int64)
-    given = np.zeros(rows.size, dtype=bool)
-    for k, r in enumerate(rs):
-        title = inputs.titles[r]
-        given[k] = bool(title.strip())
-        ws = {words.setdefault(w, len(words)) for w in set(tokenize(title))}
-        cols.extend(sorted(ws))
-        lens[k] = len(ws)
-    indptr = np.r_[0, np.cumsum(lens)]
-    t = sp.csr_matrix(
-        (np.ones(len(cols), dtype=np.float64), np.asarray(cols, dtype=np.int64), indptr),
-        shape=(rows.size, max(len(words), 1)),
-    )
-    inter = np.asarray(t[ia].multiply(t[ib]).sum(axis=1)).ravel()
-    union = lens[ia] + lens[ib] - inter
-    empty = (lens[ia] == 0) | (lens[ib] == 0)
-    jaccard = np.where(empty, 1.0, inter / np.where(empty, 1.0, union))
-    apart = given[ia] & given[ib] & (jaccard < cfg.short_title_jaccard)
+    apart = np.ones(len(pairs), dtype=bool)
     if inputs.times is not None:
         day = np.floor(np.asarray(inputs.times, dtype=np.float64)[rows] / _DAY_SECONDS)
         da, db = day[ia], day[ib]
@@ -169,8 +148,12 @@ def ledes_apart(
     apart &= (n_sent[ia] > 0) & (n_sent[ib] > 0)
     lede = np.array([_lede(inputs.sentences[r]) for r in rs], dtype=np.int64)
     none: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
+    titles = inputs.titles
     for k in np.flatnonzero(apart).tolist():
-        hit_j, hit_i = hits.get((int(pairs[k, 0]), int(pairs[k, 1])), none)
+        i, j = int(pairs[k, 0]), int(pairs[k, 1])
+        if not titles_apart(titles[i], titles[j], cfg.short_title_jaccard):
+            continue
+        hit_j, hit_i = hits.get((i, j), none)
         out[k] = int(lede[ia[k]]) not in hit_i and int(lede[ib[k]]) not in hit_j
     return out
 

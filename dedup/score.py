@@ -82,7 +82,7 @@ class ScoredPairs:
     """The sentence statistics the coverage scores were measured with; pass it to score
     more pairs of the same articles on the same scale."""
     conflicts: frozenset[tuple[int, int]] | None = None
-    """The pairs with a figure conflict (:func:`figure_conflicts` at ``conflict_match``),
+    """The pairs with a figure conflict (see :func:`_chunk_coverage`) at ``conflict_match``,
     found with the coverage; None when not measured."""
     conflict_match: float = 0.0
     """The bar ``conflicts`` were measured at."""
@@ -1005,24 +1005,6 @@ def _plan_chunks(loc: np.ndarray, n_sent: np.ndarray, n_win: np.ndarray) -> list
     return chunks
 
 
-def _chunk_articles(
-    chunk: _Chunk,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A chunk's sources and targets with the block of each, and each block's articles
-    (sources and targets, sorted) with the block of each: the articles whose sentences
-    take block-own columns (:func:`_block_columns`)."""
-    src = np.concatenate(chunk.sources)
-    tgt = np.concatenate(chunk.targets)
-    src_block = np.repeat(np.arange(len(chunk.sources)), [x.size for x in chunk.sources])
-    tgt_block = np.repeat(np.arange(len(chunk.targets)), [x.size for x in chunk.targets])
-    union = [
-        s if s is t else np.union1d(s, t) for s, t in zip(chunk.sources, chunk.targets, strict=True)
-    ]
-    u = np.concatenate(union)
-    u_block = np.repeat(np.arange(len(union)), [x.size for x in union])
-    return src, tgt, src_block, tgt_block, u, u_block
-
-
 def _chunk_coverage(
     index: _SentenceIndex,
     rows: np.ndarray,
@@ -1036,13 +1018,24 @@ def _chunk_coverage(
     A direction is a (source, partner) pair of local article ids with key
     ``source * len(rows) + partner`` in ``dir_keys``.
 
-    A direction has a figure conflict (:func:`figure_conflicts` at ``cfg.conflict_match``;
-    none when 0) when a source sentence and a single sentence of the partner have a
-    character n-gram cosine of at least the bar, both have figures and a figure of the
-    smaller set is missing from the other: the terms of the coverage, at no further
-    product."""
+    A direction has a figure conflict (at ``cfg.conflict_match``; none when 0) when a source
+    sentence and a single sentence of the partner have a character n-gram cosine (figures
+    not weighed) of at least the bar, both have figures and a figure of the smaller set is
+    missing from the other: one template sentence filled with other figures, as two reports
+    of one template (a market's opening and closing report, a day's two money market
+    notices) have it and a version, which retells a sentence with its figures, has not.
+    The terms of the coverage, at no further product."""
     m = np.int64(rows.size)
-    src, tgt, src_block, tgt_block, u, u_block = _chunk_articles(chunk)
+    src = np.concatenate(chunk.sources)
+    tgt = np.concatenate(chunk.targets)
+    src_block = np.repeat(np.arange(len(chunk.sources)), [x.size for x in chunk.sources])
+    tgt_block = np.repeat(np.arange(len(chunk.targets)), [x.size for x in chunk.targets])
+    # each block's articles (sources and targets), their sentences in block-own columns
+    union = [
+        s if s is t else np.union1d(s, t) for s, t in zip(chunk.sources, chunk.targets, strict=True)
+    ]
+    u = np.concatenate(union)
+    u_block = np.repeat(np.arange(len(union)), [x.size for x in union])
     se = np.array([index.offsets[r] for r in rows[u].tolist()], dtype=np.int64).reshape(-1, 2)
     n_u = se[:, 1] - se[:, 0]
     sel = _ranges(se[:, 0], n_u)
@@ -1173,7 +1166,7 @@ def _all_coverage(
     :func:`_direction_coverage` and shared by every pair that has it.
 
     ``conflicts`` (a bool per pair), when given, is set to whether i and j have a figure
-    conflict (:func:`figure_conflicts` at ``cfg.conflict_match``), found along the way."""
+    conflict (:func:`_chunk_coverage` at ``cfg.conflict_match``), found along the way."""
     n = len(pairs)
     if n == 0:
         return []
@@ -1454,108 +1447,6 @@ def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> 
         or title_names_apart(inputs, i, j, cfg)
         or _days_apart(inputs.times, i, j, cfg.version_days)
     )
-
-
-def figure_conflicts(
-    index: _SentenceIndex, pairs: np.ndarray, bar: float, n_jobs: int = 1
-) -> np.ndarray:
-    """For each pair ``(i, j)`` of rows, whether they have a sentence each that are one
-    template slot filled with other figures: their character n-gram cosine (figures not
-    weighed) at least ``bar`` (> 0), both with figures, and some figure of the one with
-    fewer not found in the other. A version retells a sentence with its figures; two
-    reports of one template (a market's opening and closing report, one bank's rate move and
-    another's, a day's two money market notices) put other figures into the same sentence.
-
-    Only the sentences with figures take part. The pairs' articles fall into the connected
-    components of the pairs' graph (split by source when large, :func:`_plan_chunks`); each
-    component's sentences meet its articles' sentences in one block, many blocks share one
-    sparse product (:func:`_block_columns`), and each article's sentences are gathered
-    once per chunk: the work grows with the pairs, not one product per pair. Every cosine
-    is summed as the product of the two articles' sentences alone would sum it.
-    :func:`score_pairs` finds the same conflicts along with the coverage
-    (:attr:`ScoredPairs.conflicts`); this is for pairs scored without them."""
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    out = np.zeros(len(pairs), dtype=bool)
-    if not len(pairs):
-        return out
-    if not bar > 0:
-        raise ValueError(f"bar must be above 0, got {bar}")
-    rows, inv = np.unique(pairs, return_inverse=True)
-    inv = inv.reshape(-1, 2).astype(np.int64)
-    se = np.array([index.offsets[r] for r in rows.tolist()], dtype=np.int64).reshape(-1, 2)
-    n = se[:, 1] - se[:, 0]
-    sel = _ranges(se[:, 0], n)
-    with_figures = np.asarray(index.numbers.sum(axis=1)).ravel() > 0  # per distinct sentence
-    fig = with_figures[index.inv[sel]] if sel.size else np.zeros(0, dtype=bool)
-    n_fig = np.bincount(np.repeat(np.arange(rows.size), n)[fig], minlength=rows.size)
-    look = np.flatnonzero((n_fig[inv[:, 0]] > 0) & (n_fig[inv[:, 1]] > 0))
-    if not look.size:
-        return out
-    # the articles of the pairs looked at (local ids), their sentences with figures
-    used, loc = np.unique(inv[look], return_inverse=True)
-    loc = loc.reshape(-1, 2).astype(np.int64)
-    fig_start = np.cumsum(n_fig) - n_fig
-    count = n_fig[used]
-    start = fig_start[used]
-    m = np.int64(used.size)
-    keys = loc[:, 0] * m + loc[:, 1]
-    dir_keys = np.unique(keys)
-    chunks = _plan_chunks(loc, count, count)
-    big = sum(c.cells for c in chunks) >= _PARALLEL_MIN_CELLS
-    job = (index, sel[fig], start, count, dir_keys, bar)
-    found = [*fork_map(_chunk_conflicts, job, chunks, n_jobs, parallel=big)]
-    flagged = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-    out[look] = np.isin(keys, flagged)
-    return out
-
-
-def _chunk_conflicts(
-    index: _SentenceIndex,
-    fig_sel: np.ndarray,
-    start: np.ndarray,
-    count: np.ndarray,
-    dir_keys: np.ndarray,
-    bar: float,
-    chunk: _Chunk,
-) -> np.ndarray:
-    """Keys ``source * len(count) + partner`` (local article ids; among the sorted
-    ``dir_keys``) of one chunk's directions with a figure conflict (:func:`figure_conflicts`).
-    Article ``k``'s sentences with figures are ``fig_sel[start[k] : start[k] + count[k]]``
-    (positions in the index)."""
-    m = np.int64(count.size)
-    src, tgt, src_block, tgt_block, u, u_block = _chunk_articles(chunk)
-    n_u = count[u]
-    d = index.inv[fig_sel[_ranges(start[u], n_u)]]
-    row_block = np.repeat(u_block, n_u)
-    chars = _block_columns(sp.csr_matrix(index.matrix[d]), row_block)
-    nums = _block_columns(sp.csr_matrix(index.numbers[d]), row_block)
-    u_start = np.cumsum(n_u) - n_u
-    u_keys = u_block * m + u  # sorted: blocks in order, each block's articles sorted
-    src_pos = np.searchsorted(u_keys, src_block * m + src)
-    tgt_pos = np.searchsorted(u_keys, tgt_block * m + tgt)
-    a_rows = _ranges(u_start[src_pos], n_u[src_pos])
-    b_rows = _ranges(u_start[tgt_pos], n_u[tgt_pos])
-    a_art = np.repeat(src, n_u[src_pos])
-    b_art = np.repeat(tgt, n_u[tgt_pos])
-    n_b = np.int64(max(b_rows.size, 1))
-    cos = _product(chars[a_rows], chars[b_rows])
-    close = cos.data >= bar  # in the dtype of the scores, as the per-pair product compares
-    at = _entry_keys(cos)[close]
-    r, c = at // n_b, at % n_b
-    d_key = a_art[r] * m + b_art[c]
-    pos = np.minimum(np.searchsorted(dir_keys, d_key), max(dir_keys.size - 1, 0))
-    keep = dir_keys[pos] == d_key
-    at, r, c, d_key = at[keep], r[keep], c[keep], d_key[keep]
-    na = nums[a_rows]
-    nb = nums[b_rows]
-    common = _product(na, nb)
-    inter = _lookup(_entry_keys(common), at, common.data)
-    size_a = np.asarray(na.sum(axis=1)).ravel()
-    size_b = np.asarray(nb.sum(axis=1)).ravel()
-    # the agreement (share of the smaller set found)**2 is below 1 just when a figure of
-    # the smaller set is missing; the counts are whole numbers, exact in any dtype
-    missing = inter < np.minimum(size_a[r], size_b[c])
-    return np.unique(d_key[missing])
 
 
 def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:

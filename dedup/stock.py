@@ -22,7 +22,7 @@ pass and the description of the clusters use the same weights.
 
 Stock wording needs other days; reports of one template on one day (a market's opening and
 closing reports, a day's money-market notices) are told apart by :func:`separate_templates`:
-a sentence of each filled in with other figures (:func:`dedup.score.figure_conflicts`), or,
+a sentence of each filled in with other figures (:attr:`dedup.score.ScoredPairs.conflicts`), or,
 under other titles, ledes that retell nothing of each other (:func:`ledes_apart`).
 """
 
@@ -38,7 +38,6 @@ from dedup.config import ScoreConfig
 from dedup.score import (
     ScoredPairs,
     ScoringInputs,
-    figure_conflicts,
     score_pairs,
     titles_apart,
 )
@@ -174,7 +173,7 @@ def separate_templates(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreCon
     """``scored`` with the ``partial_copy`` and ``rewrite`` pairs that are other reports
     told from one template, or other stories sharing some wording, made ``related`` (or
     dropped below ``related_cosine``): texts that fill one sentence of a template with
-    other figures (:func:`figure_conflicts` at ``cfg.conflict_match``; 0 = off), and texts
+    other figures (:attr:`ScoredPairs.conflicts` at ``cfg.conflict_match``; 0 = off), and texts
     under other titles whose ledes are not retold in each other (:func:`ledes_apart`, when
     ``cfg.lede_check``). A near copy keeps its relation."""
     index = scored.sentence_index
@@ -200,9 +199,11 @@ def separate_templates(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreCon
             # measured with the coverage
             pairs = zip(ii[ask].tolist(), jj[ask].tolist(), strict=True)
             apart[ask] = [pair in found for pair in pairs]
-        else:
+        else:  # scored without them, or at another bar: measured again with the index
             ij = np.c_[ii[ask], jj[ask]]
-            apart[ask] = figure_conflicts(index, ij, cfg.conflict_match, cfg.n_jobs)
+            again = score_pairs(ij, inputs, cfg, keep_unrelated=True, sentence_index=index)
+            measured = again.conflicts or frozenset()
+            apart[ask] = [(int(i), int(j)) in measured for i, j in ij.tolist()]
     hit = np.flatnonzero(apart).tolist()
     if not hit:
         return scored

@@ -9,7 +9,7 @@ is the per-token builder of the sentence x bigram matrix that the vectorised
 :func:`reference_quoted_shares` is the quoted-speech share one article at a time;
 :func:`reference_title_names` finds title names sentence by sentence.
 :func:`reference_figure_conflict` and :func:`reference_ledes_apart` are the per-pair checks
-of the template pass that :func:`dedup.score.figure_conflicts` and
+of the template pass that the scorer's coverage blocks (``ScoredPairs.conflicts``) and
 :func:`dedup.stock.ledes_apart` do for many pairs at once."""
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from dedup.pipeline import RunResult, run_pipeline
 from dedup.score import (
     ScoringInputs,
     _SentenceIndex,
-    figure_conflicts,
     figures,
     score_pairs,
     title_names,
@@ -286,21 +285,23 @@ def _separated(texts: list[str], titles: list[str] | None = None) -> tuple[str, 
 
 
 def test_one_template_sentence_with_other_figures_is_another_report() -> None:
-    index = _SentenceIndex(
-        [split_sentences(t) for t in (MORNING, AFTERNOON, MORNING_RETOLD)], np.arange(3)
-    )
-    got = figure_conflicts(index, np.array([[0, 1], [0, 2]]), CFG.conflict_match)
-    assert got.tolist() == [True, False]  # a figure added, none other: no conflict
+    three = _inputs([MORNING, AFTERNOON, MORNING_RETOLD])
+    got = score_pairs(np.array([[0, 1], [0, 2]]), three, CFG, keep_unrelated=True).conflicts
+    assert got == frozenset({(0, 1)})  # (0, 2): a figure added, none other: no conflict
     titles = ["EASTMERE MONEY MARKET GIVEN EARLY HELP", "EASTMERE MONEY MARKET GIVEN MORE HELP"]
-    before, after = _separated([MORNING, AFTERNOON], titles)
+    before, apart = _separated([MORNING, AFTERNOON], titles)
     assert before in ("partial_copy", "rewrite")  # most of the wording is shared
-    assert after in ("related", "")
+    assert apart in ("related", "")
     before, after = _separated([MORNING, MORNING_RETOLD])
     assert before in ("partial_copy", "rewrite") and after == before
     off = dataclasses.replace(CFG, conflict_match=0.0)
     inputs = _inputs([MORNING, AFTERNOON], titles)
     scored = score_pairs(np.array([[0, 1]]), inputs, off)
     assert separate_templates(scored, inputs, off).table.equals(scored.table)
+    # scored without the conflicts: the template pass measures them itself
+    assert scored.conflicts is None
+    alone = separate_templates(scored, inputs, CFG).table
+    assert alone["relation"].tolist() == ([apart] if apart else [])
 
 
 def test_reports_under_other_titles_whose_ledes_differ_are_other_reports() -> None:
@@ -422,22 +423,18 @@ CONFLICT_BARS = (0.3, 0.6, 1.0)
 
 
 def _conflict_fixture(seed: int) -> tuple[list[str], list[list[str]], np.ndarray]:
-    """Many invented reports, their sentences and the pairs to check: every pair (first),
-    some reversed or repeated, and some articles with themselves."""
+    """Many invented reports, their sentences and every pair of them."""
     rng = np.random.default_rng(seed)
     texts = _template_articles(rng, 40)
     sents = [split_sentences(t) for t in texts]
     ii, jj = np.triu_indices(len(sents), k=1)
-    pairs = np.c_[ii, jj]
-    extra = pairs[rng.integers(0, len(pairs), size=40)]
-    more = np.r_[extra[:, ::-1], extra[:10], np.c_[np.arange(5), np.arange(5)]]
-    return texts, sents, np.r_[pairs, more]
+    return texts, sents, np.c_[ii, jj]
 
 
 @functools.cache
 def _reference_conflicts(seed: int) -> dict[float, list[bool]]:
     """:func:`reference_figure_conflict` of every pair of the fixture, at each bar, on an
-    index whose rows are all made at once (the batched check makes them on demand)."""
+    index whose rows are all made at once (the scorer makes them on demand)."""
     _, sents, pairs = _conflict_fixture(seed)
     index = _SentenceIndex(sents, np.unique(pairs))
     whole = copy.copy(index)
@@ -452,39 +449,31 @@ def _reference_conflicts(seed: int) -> dict[float, list[bool]]:
 @pytest.mark.parametrize(
     ("block", "chunk", "jobs"), [(1, 1, 1), (40, 200, 2), (1 << 20, 1 << 20, 1)]
 )
-def test_batched_figure_conflicts_equal_the_per_pair_check(
+def test_scorer_figure_conflicts_equal_the_per_pair_check(
     seed: int, block: int, chunk: int, jobs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every pair of many invented reports under several bars, with blocks split and
     chunks of every size, here and in worker processes."""
-    texts, sents, pairs = _conflict_fixture(seed)
-    rows = np.unique(pairs)
-    rng = np.random.default_rng(seed)
-    index = _SentenceIndex(sents, rows[rng.permutation(rows.size)])
+    texts, _, pairs = _conflict_fixture(seed)
     monkeypatch.setattr(score_mod, "_BLOCK_CELLS", block)
     monkeypatch.setattr(score_mod, "_CHUNK_CELLS", chunk)
     if jobs > 1:
         monkeypatch.setattr(score_mod, "_PARALLEL_MIN_CELLS", 0)
     want = _reference_conflicts(seed)
-    for bar in CONFLICT_BARS:
-        assert figure_conflicts(index, pairs, bar, jobs).tolist() == want[bar], bar
-    at_bar = figure_conflicts(index, pairs, CFG.conflict_match)
-    assert 0 < at_bar.sum() < len(pairs) // 2  # conflicts found, and not everywhere
-    assert figure_conflicts(index, pairs[:0], CFG.conflict_match).shape == (0,)
-    with pytest.raises(ValueError):
-        figure_conflicts(index, pairs, 0.0)
     # found by the scorer along with the coverage, for every pair it scores
-    n_all = len(texts) * (len(texts) - 1) // 2
+    n_all = len(pairs)
     inputs = _inputs(texts)
     for bar in CONFLICT_BARS:
         cfg = dataclasses.replace(CFG, conflict_match=bar, n_jobs=jobs)
-        scored = score_pairs(pairs[:n_all], inputs, cfg, keep_unrelated=True)
+        scored = score_pairs(pairs, inputs, cfg, keep_unrelated=True)
         assert len(scored.table) == n_all
-        upper = zip(pairs[:n_all].tolist(), want[bar][:n_all], strict=True)
+        upper = zip(pairs.tolist(), want[bar], strict=True)
         assert scored.conflicts == frozenset((i, j) for (i, j), f in upper if f), bar
         assert scored.conflict_match == bar
+        if bar == CFG.conflict_match:  # conflicts found, and not everywhere
+            assert scored.conflicts is not None and 0 < len(scored.conflicts) < n_all // 2
     off = dataclasses.replace(CFG, conflict_match=0.0)
-    assert score_pairs(pairs[:n_all], inputs, off).conflicts is None
+    assert score_pairs(pairs, inputs, off).conflicts is None
 
 
 @pytest.mark.parametrize("seed", [0, 1])

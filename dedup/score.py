@@ -371,13 +371,16 @@ class _CharNgramRows:
             ),
             shape=(len(words), n_grams),
         )
+        # each text's words counted: made as rows of every occurrence (four bytes a word,
+        # no per-occurrence row index), then duplicates summed in place
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lens, out=indptr[1:])
         self.text_words = sp.csr_matrix(
-            (
-                np.ones(len(codes), dtype=np.float32),
-                (np.repeat(np.arange(len(texts)), lens), np.asarray(codes, dtype=np.int64)),
-            ),
+            (np.ones(len(codes), dtype=np.float32), codes, indptr),
             shape=(len(texts), len(words)),
         )
+        del codes
+        self.text_words.sum_duplicates()
         self.shape = (len(texts), n_grams)
         # Document frequencies a slice of the texts at a time (only one slice's counts are
         # held), then scikit-learn's own steps for the IDF.
@@ -464,6 +467,8 @@ _SPLIT_ROWS = 4096
 """Texts (or articles) split into words (or sentences) at a time while they are numbered."""
 _SPLIT_WORDS = 65_536
 """Distinct words whose character n-grams are listed and numbered at a time."""
+_BIGRAM_ROWS = 65_536
+"""Sentences whose bigrams are listed at a time: bounds the memory of their arrays."""
 _TFIDF_ROWS = 4096
 """Texts per slice of the character n-gram TF-IDF: bounds the memory of its counts."""
 _EXACT_SUM = 2.0**29
@@ -736,7 +741,12 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
     a vocabulary sorted by string gives). Stemming is done once per distinct token; stems
     get integer ranks in sorted order, so a bigram's id ``rank_a * n_stems + rank_b`` sorts
     as its string does (a space sorts before any word character). ``mult[k]``: how often
-    sentence k occurs in the batch (common words are counted over every occurrence)."""
+    sentence k occurs in the batch (common words are counted over every occurrence).
+
+    After the tokens are numbered (four bytes a token), the work goes :data:`_BIGRAM_ROWS`
+    sentences at a time: the stems' document frequencies, then each slice's distinct
+    bigrams and cells; only the cells (four bytes each) and each slice's distinct bigrams
+    are kept until the columns are numbered."""
     n = len(sentences)
     if not n:
         return sp.csr_matrix((0, 1), dtype=np.float32)
@@ -749,38 +759,59 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
 
     # token ids in order of first appearance, a slice of sentences at a time
     raw, codes = number_strings(map(tokens, range(0, n, _SPLIT_ROWS)))
-    flat = codes.astype(np.int64)
     stems = [_stem(t) for t in raw]
     vocab = sorted(set(stems))
     rank = {s: i for i, s in enumerate(vocab)}
-    n_stems = len(vocab)
-    ids = np.array([rank[s] for s in stems], dtype=np.int64)[flat]
-    row = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    n_stems = np.int64(len(vocab))
+    ids = np.array([rank[s] for s in stems], dtype=np.int32)[codes]
+    del codes, raw, stems, rank
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    bounds = [(lo, min(lo + _BIGRAM_ROWS, n)) for lo in range(0, n, _BIGRAM_ROWS)]
+
+    def slice_ids(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:  # rows, stem ids
+        row = np.repeat(np.arange(lo, hi, dtype=np.int64), lengths[lo:hi])
+        return row, ids[starts[lo] : ends[hi - 1]].astype(np.int64)
+
     # document frequency of each stem: distinct (sentence, stem) pairs, a sentence that
-    # occurs mult[k] times counted that often
-    present = _sorted_unique(row * n_stems + ids)
+    # occurs mult[k] times counted that often (whole counts: exact in a double)
+    df = np.zeros(int(n_stems), dtype=np.float64)
+    for lo, hi in bounds:
+        row, sid = slice_ids(lo, hi)
+        present = _sorted_unique(row * n_stems + sid)
+        weight = None if mult is None else mult[present // n_stems].astype(np.float64)
+        df += np.bincount(present % n_stems, weights=weight, minlength=int(n_stems))
     n_all = n if mult is None else int(mult.sum())
-    weight = None if mult is None else mult[present // n_stems].astype(np.float64)
-    df = np.bincount(present % n_stems, weights=weight, minlength=n_stems)
     common = df >= max(_COMMON_MIN, _COMMON_SHARE * n_all)
-    first, second = ids[:-1], ids[1:]
-    keep = (row[:-1] == row[1:]) & ~(common[first] & common[second])
-    gram_rows = row[:-1][keep]
-    codes = first[keep] * n_stems + second[keep]
-    if codes.size == 0:  # no sentence has a bigram
+    del df
+    # each slice's cells: its distinct bigrams (sorted codes) and, per cell in row order
+    # then bigram order, the position of its bigram among them
+    grams_of: list[np.ndarray] = []
+    cols_of: list[np.ndarray] = []
+    per_row = np.zeros(n, dtype=np.int64)
+    for lo, hi in bounds:
+        row, sid = slice_ids(lo, hi)
+        first, second = sid[:-1], sid[1:]
+        keep = (row[:-1] == row[1:]) & ~(common[first] & common[second])
+        grams, local = np.unique(first[keep] * n_stems + second[keep], return_inverse=True)
+        cells = _sorted_unique((row[:-1][keep] - lo) * max(grams.size, 1) + local.ravel())
+        size = np.int64(max(grams.size, 1))
+        per_row[lo:hi] = np.bincount(cells // size, minlength=hi - lo)
+        grams_of.append(grams)
+        cols_of.append((cells % size).astype(np.int32))
+    every = _sorted_unique(np.concatenate(grams_of))
+    if every.size == 0:  # no sentence has a bigram
         return sp.csr_matrix((n, 1), dtype=np.float32)
-    order = np.argsort(codes, kind="stable")
-    by_code = codes[order]
-    new = np.r_[True, by_code[1:] != by_code[:-1]]
-    grams = by_code[new]
-    cols = np.empty_like(order)
-    cols[order] = np.cumsum(new) - 1
-    cells = _sorted_unique(gram_rows * grams.size + cols)
+    indices = np.empty(int(per_row.sum()), dtype=np.int32)
+    at = 0
+    for k, (grams, cols) in enumerate(zip(grams_of, cols_of, strict=True)):
+        indices[at : at + cols.size] = np.searchsorted(every, grams).astype(np.int32)[cols]
+        at += cols.size
+        grams_of[k] = cols_of[k] = grams[:0]
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cells // grams.size, minlength=n), out=indptr[1:])
+    np.cumsum(per_row, out=indptr[1:])
     out = sp.csr_matrix(
-        (np.ones(cells.size, dtype=np.float32), cells % grams.size, indptr),
-        shape=(n, grams.size),
+        (np.ones(indices.size, dtype=np.float32), indices, indptr), shape=(n, every.size)
     )
     out.has_sorted_indices = True
     return out

@@ -293,10 +293,14 @@ def test_coverage_in_worker_processes_equals_coverage_here(
     assert any(hits for pair in here for _, _, hits in pair)
 
 
-def test_repeated_sentences_are_measured_once_with_the_same_statistics() -> None:
+@pytest.mark.parametrize("bigram_rows", [65_536, 7])
+def test_repeated_sentences_are_measured_once_with_the_same_statistics(
+    bigram_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Sentences that recur (copies of a story) are measured once: the n-gram TF-IDF equals
     TfidfVectorizer's on every occurrence, and the bigram matrix's common words count every
-    occurrence."""
+    occurrence (also when the bigrams are listed a few sentences at a time)."""
+    monkeypatch.setattr(score_mod, "_BIGRAM_ROWS", bigram_rows)
     rng = np.random.default_rng(9)
     base = [_sentence(rng) for _ in range(40)]
     texts = [base[int(k)].lower() for k in rng.integers(0, len(base), size=300)]

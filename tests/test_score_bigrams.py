@@ -68,6 +68,8 @@ def test_bigram_matrix_equals_reference_on_random_sentences(
 ) -> None:
     if seed % 2:  # the tokens numbered a few sentences at a time
         monkeypatch.setattr(score_mod, "_SPLIT_ROWS", 1 + seed % 7)
+    if seed % 3 == 0:  # the bigrams listed a few sentences at a time
+        monkeypatch.setattr(score_mod, "_BIGRAM_ROWS", 1 + seed % 5)
     rng = random.Random(seed)
     n = rng.choice([1, 2, 3, 7, 30, 120, 400])
     rare = _RARE + _invented(rng, 2 * n)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
@@ -31,7 +32,6 @@ from dedup.score import (
     _COMMON_SHARE,
     _INNER_CAP_RE,
     _LOWER_RE,
-    _QUOTE_RE,
     PAIR_COLUMNS,
     QUOTE_WEIGHT,
     ScoredPairs,
@@ -151,13 +151,18 @@ def reference_bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
         return sp.csr_matrix((len(sentences), 1), dtype=np.float32)
 
 
+REFERENCE_QUOTE_RE = re.compile(r"``.*?''|\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<!\w)'[^'\n]*'(?!\w)")
+"""The quotation pattern as first written (the word check before the mark):
+:data:`dedup.score._QUOTE_RE` must find the same quotations."""
+
+
 def reference_quoted_shares(sentences: Sequence[str]) -> list[float]:
     """Share of each sentence's characters inside quotation marks, one article at a time (a
     quotation may run over several sentences of the text): what
     :func:`dedup.score._quoted_shares_many` does for many articles in one pass."""
     text = " ".join(sentences)
     inside = np.zeros(len(text) + 1, dtype=np.int64)
-    for m in _QUOTE_RE.finditer(text):
+    for m in REFERENCE_QUOTE_RE.finditer(text):
         inside[m.start()] += 1
         inside[m.end()] -= 1
     mask = np.cumsum(inside)[:-1] > 0

@@ -16,8 +16,12 @@ from dedup.fingerprint import build_tfidf
 from dedup.minhash import MinHashParams, minhash_signatures
 from dedup.score import ScoringInputs, char_ngram_tfidf, score_pairs
 from dedup.textnorm import TokenTable, tokenize
+from tests.score_reference import (
+    REFERENCE_QUOTE_RE,
+    reference_quoted_shares,
+    reference_score_pairs,
+)
 from tests.score_reference import _coverage as reference_coverage
-from tests.score_reference import reference_quoted_shares, reference_score_pairs
 
 VOCAB = [
     "port",
@@ -365,6 +369,21 @@ def test_quoted_shares_of_many_articles_equal_one_article_at_a_time(
     got = score_mod._quoted_shares_many(arts)
     assert got.tolist() == want
     assert sum(0 < q < 1 for q in want) > 0 and any(q == 1.0 for q in want)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_quotation_pattern_finds_what_the_first_pattern_found(seed: int) -> None:
+    """The quotation pattern with the word check after the mark finds the same spans as the
+    one with the check before it, on strings dense in marks, word characters (ASCII and
+    not), spaces and line breaks."""
+    rng = np.random.default_rng(seed)
+    alphabet = [*"'\"`“”‘’ \nab1_éß.,-", "''", "``", "n't", "'s "]
+    text = "".join(rng.choice(alphabet, size=int(rng.integers(0, 400))).tolist())
+    got = [m.span() for m in score_mod._QUOTE_RE.finditer(text)]
+    want = [m.span() for m in REFERENCE_QUOTE_RE.finditer(text)]
+    assert got == want
+    if seed == 0:
+        assert want  # the strings do hold quotations
 
 
 @pytest.mark.parametrize("rows", [1, 7, 1000])

@@ -177,9 +177,11 @@ def lede_names_apart(
 
     One template sentence filled in for two subjects (two banks raising a rate to the same
     figure, two companies' offerings) is retold in each other's text, figures and all, but
-    each names its own subject; a re-headlined re-send or a rewrite retells its lede with
-    the same names (a name it spells otherwise weighs less than half). All False when
-    ``cfg.lede_names_missing`` is 0."""
+    each names its own subject; a re-headlined re-send or a rewrite retells its lede naming
+    the same subject. All False when ``cfg.lede_names_missing`` is 0.
+
+    The ledes' names are worked out once, for the ledes of the pairs that pass the title
+    and retelling checks, with one pass over the batch's texts for the case counts."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=bool)
     if not len(pairs) or cfg.lede_names_missing <= 0:

@@ -53,6 +53,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("score", "version_days"): (0.0, None),
     ("score", "stock_days"): (0, None),
     ("score", "conflict_match"): (0.0, 1.0),
+    ("score", "lede_names_missing"): (0.0, 1.0),
     ("score", "n_jobs"): (0, 64),
     ("cluster", "mutual_coverage"): (0.0, 1.0),
     ("cluster", "bundle_overlap"): (0.0, 1.0),
@@ -190,6 +191,11 @@ class ScoreConfig:
     """Two texts below a near copy under other titles (word Jaccard below
     ``short_title_jaccard``) are only related when neither first sentence is retold in the
     other (see :func:`dedup.stock.separate_templates`)."""
+    lede_names_missing: float = 0.5
+    """Two texts below a near copy under other titles whose ledes are retold in each other
+    are only related when each lede has at least this share of its names (by weight, as
+    :func:`dedup.score.title_names` finds them) missing from the other lede: one template
+    sentence filled in for two subjects (0: off; see :func:`dedup.stock.separate_templates`)."""
     n_jobs: int = 0
     """Worker processes for the sentence alignment of large batches (0: one per CPU)."""
 

@@ -23,7 +23,8 @@ pass and the description of the clusters use the same weights.
 Stock wording needs other days; reports of one template on one day (a market's opening and
 closing reports, a day's money-market notices) are told apart by :func:`separate_templates`:
 a sentence of each filled in with other figures (:attr:`dedup.score.ScoredPairs.conflicts`), or,
-under other titles, ledes that retell nothing of each other (:func:`ledes_apart`).
+under other titles, ledes that retell nothing of each other (:func:`ledes_apart`) or ledes
+retold in each other that name other subjects (:func:`lede_names_apart`).
 """
 
 from __future__ import annotations
@@ -38,9 +39,12 @@ from dedup.config import ScoreConfig
 from dedup.score import (
     ScoredPairs,
     ScoringInputs,
+    _name_found,
     score_pairs,
+    title_names,
     titles_apart,
 )
+from dedup.textnorm import tokenize
 
 _DAY_SECONDS = 86_400.0
 
@@ -157,6 +161,68 @@ def ledes_apart(
     return out
 
 
+def lede_names_apart(
+    inputs: ScoringInputs,
+    hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]],
+    pairs: np.ndarray,
+    cfg: ScoreConfig,
+) -> np.ndarray:
+    """For each pair ``(i, j)`` of rows: the two carry other titles (as in
+    :func:`ledes_apart`), each text's lede (:func:`_lede`) is retold in the other (among the
+    matched sentences of ``hits``), and each lede has at least ``cfg.lede_names_missing``
+    of its names (by weight) missing from the other lede. The names of a lede are found as
+    :func:`dedup.score.title_names` finds a title's: words the batch's texts write
+    capitalised more often than in lower case, and capitalised inside a sentence, weighted
+    by their rarity.
+
+    One template sentence filled in for two subjects (two banks raising a rate to the same
+    figure, two companies' offerings) is retold in each other's text, figures and all, but
+    each names its own subject; a re-headlined re-send or a rewrite retells its lede naming
+    the same subject. All False when ``cfg.lede_names_missing`` is 0.
+
+    The ledes' names are worked out once, for the ledes of the pairs that pass the title
+    and retelling checks, with one pass over the batch's texts for the case counts."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    out = np.zeros(len(pairs), dtype=bool)
+    if not len(pairs) or cfg.lede_names_missing <= 0:
+        return out
+    none: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
+    titles, sents = inputs.titles, inputs.sentences
+    lede: dict[int, int] = {}
+    ask: list[int] = []
+    for k, (i, j) in enumerate(pairs.tolist()):
+        if not (len(sents[i]) and len(sents[j])) or not titles_apart(
+            titles[i], titles[j], cfg.short_title_jaccard
+        ):
+            continue
+        for r in (i, j):
+            if r not in lede:
+                lede[r] = _lede(sents[r])
+        hit_j, hit_i = hits.get((i, j), none)
+        if lede[i] in hit_i and lede[j] in hit_j:
+            ask.append(k)
+    if not ask:
+        return out
+    # the names of the ledes asked about, with the case counts of the whole batch
+    texts = [""] * len(sents)
+    for r, at in lede.items():
+        texts[r] = sents[r][at]
+    names = title_names(texts, sents)
+    words = {r: set(tokenize(texts[r])) for r in lede}
+
+    def missing(row: int, other: int) -> float:
+        own = names.names[row]
+        total = sum(names.weight[x] for x in own)
+        gone = sum(names.weight[x] for x in own if not _name_found(x, words[other]))
+        return gone / total if total > 0 else 0.0
+
+    bar = cfg.lede_names_missing
+    for k in ask:
+        i, j = int(pairs[k, 0]), int(pairs[k, 1])
+        out[k] = missing(i, j) >= bar and missing(j, i) >= bar
+    return out
+
+
 _SENTENCE_END = (".", "!", "?", '"', "'", "\u201d", "\u2019")
 
 
@@ -173,9 +239,11 @@ def separate_templates(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreCon
     """``scored`` with the ``partial_copy`` and ``rewrite`` pairs that are other reports
     told from one template, or other stories sharing some wording, made ``related`` (or
     dropped below ``related_cosine``): texts that fill one sentence of a template with
-    other figures (:attr:`ScoredPairs.conflicts` at ``cfg.conflict_match``; 0 = off), and texts
+    other figures (:attr:`ScoredPairs.conflicts` at ``cfg.conflict_match``; 0 = off), texts
     under other titles whose ledes are not retold in each other (:func:`ledes_apart`, when
-    ``cfg.lede_check``). A near copy keeps its relation."""
+    ``cfg.lede_check``), and texts under other titles whose ledes, retold in each other,
+    name other subjects (:func:`lede_names_apart`, ``cfg.lede_names_missing``; 0 = off). A
+    near copy keeps its relation."""
     index = scored.sentence_index
     table = scored.table
     if index is None or not len(table):
@@ -192,6 +260,9 @@ def separate_templates(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreCon
     if cfg.lede_check:
         ask = look[retold[look] < cfg.retell_coverage]
         apart[ask] = ledes_apart(inputs, scored.hits, np.c_[ii[ask], jj[ask]], cfg)
+    if cfg.lede_names_missing > 0:
+        ask = look[~apart[look]]
+        apart[ask] = lede_names_apart(inputs, scored.hits, np.c_[ii[ask], jj[ask]], cfg)
     if cfg.conflict_match > 0:
         ask = look[~apart[look]]
         found = scored.conflicts

@@ -23,7 +23,7 @@ from dedup.score import (
     title_names,
     title_names_apart,
 )
-from dedup.stock import _lede, ledes_apart, separate_templates
+from dedup.stock import _lede, lede_names_apart, ledes_apart, separate_templates
 from dedup.textnorm import split_sentences
 from tests.score_reference import reference_figure_conflict, reference_ledes_apart
 from tests.test_score import _inputs
@@ -508,3 +508,78 @@ def test_batched_ledes_apart_equal_the_per_pair_check(seed: int, timed: str) -> 
         want = [reference_ledes_apart(inputs, hits, i, j, CFG) for i, j in pairs.tolist()]
         assert got.tolist() == want
         assert 0 < got.sum() < len(pairs)
+
+
+def _rate_notice(lender: str, short: str, when: str) -> str:
+    return (
+        f"{lender} said it has raised its base lending rate to 9-1/4 pct from nine pct, "
+        f"effective {when}. The move follows similar increases by other lenders in the "
+        "Dorval region over the last two days, after money market rates rose sharply. "
+        f"A {short} spokesman said the higher rate reflected the cost of funds and that "
+        "further increases were possible if money market rates stayed firm in the Dorval "
+        "market this month."
+    )
+
+
+HARBOURNE = _rate_notice("Harbourne Savings Bank", "Harbourne", "immediately")
+KESWICK = _rate_notice("Keswick Trust Co", "Keswick", "tomorrow")
+HARBOURNE_TITLE = "HARBOURNE SAVINGS <HBSV> RAISES BASE RATE"
+KESWICK_TITLE = "MORE DORVAL LENDERS LIFT BASE RATES"
+# a re-send of Harbourne's notice, reworded a little under a new headline
+HARBOURNE_RESENT = (
+    "Harbourne Savings Bank said it has lifted its base lending rate to 9-1/4 pct from nine "
+    "pct, effective immediately. The increase follows similar moves by other lenders in the "
+    "Dorval region over the past two days, after money market rates rose sharply. A "
+    "Harbourne spokesman said the higher rate reflected the cost of funds, and further "
+    "increases were possible if money market rates stayed firm in the Dorval market."
+)
+HARBOURNE_RESENT_TITLE = "DORVAL BASE LENDING RATE UP AT HARBOURNE"
+
+
+def _relations(table: pd.DataFrame) -> dict[tuple[int, int], str]:
+    return {
+        (int(i), int(j)): str(r)
+        for i, j, r in zip(table["i"], table["j"], table["relation"], strict=True)
+    }
+
+
+def test_one_rate_notice_filled_in_for_two_lenders_is_two_reports() -> None:
+    texts = [HARBOURNE, KESWICK, HARBOURNE_RESENT]
+    titles = [HARBOURNE_TITLE, KESWICK_TITLE, HARBOURNE_RESENT_TITLE]
+    inputs = _inputs(texts, titles)
+    # same figures, and the titles' names do not tell them apart: one title names only
+    # the region, which the other text names too
+    assert not title_names_apart(inputs, 0, 1, CFG)
+    assert figures(inputs.sentences[0]) == figures(inputs.sentences[1])
+    scored = score_pairs(np.array([[0, 1], [0, 2], [1, 2]]), inputs, CFG)
+    rel = _relations(scored.table)
+    assert rel[(0, 1)] in ("partial_copy", "rewrite")
+    assert rel[(0, 2)] in ("partial_copy", "rewrite")
+    got = lede_names_apart(inputs, scored.hits, np.array([[0, 1], [0, 2], [1, 2]]), CFG)
+    # each lede names its own lender; the re-send's lede names the same one
+    assert got.tolist() == [True, False, True]
+    after = separate_templates(scored, inputs, CFG).table
+    rel = _relations(after)
+    assert rel.get((0, 1), "") in ("related", "")
+    assert rel.get((1, 2), "") in ("related", "")
+    assert rel[(0, 2)] in ("partial_copy", "rewrite")
+    # off at 0
+    off = dataclasses.replace(CFG, lede_names_missing=0.0)
+    assert not lede_names_apart(inputs, scored.hits, np.array([[0, 1]]), off).any()
+    # under titles that share their words the check does not apply
+    same = _inputs(texts, [HARBOURNE_TITLE, HARBOURNE_TITLE, HARBOURNE_TITLE])
+    scored = score_pairs(np.array([[0, 1]]), same, CFG)
+    assert not lede_names_apart(same, scored.hits, np.array([[0, 1]]), CFG).any()
+
+
+def test_two_lenders_rate_notices_are_other_stories_in_the_pipeline() -> None:
+    res = _run(
+        [
+            ("hb", "1987-04-06T09:40:00", HARBOURNE_TITLE, HARBOURNE),
+            ("hb-resent", "1987-04-06T10:05:00", HARBOURNE_RESENT_TITLE, HARBOURNE_RESENT),
+            ("kw", "1987-04-06T14:20:00", KESWICK_TITLE, KESWICK),
+        ]
+    )
+    lab = _labels(res)
+    assert lab["hb"] == lab["hb-resent"]
+    assert lab["kw"] != lab["hb"]

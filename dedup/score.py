@@ -199,9 +199,12 @@ class TitleNames:
     weight: dict[str, float]
 
 
-_CAP_RE = re.compile(r"\b[A-Z]\w*")
+# a capitalised word (``\b[A-Z]\w*``); the capital comes first so that the search skips
+# to the capitals, and what precedes it is looked back at from there
+_CAP_RE = re.compile(r"[A-Z](?<=\b[A-Z])\w*")
 # a capitalised word inside a sentence: after a space that does not follow a full stop
-_INNER_CAP_RE = re.compile(r"(?<=[^.!?] )[A-Z]\w*")
+# (``(?<=[^.!?] )[A-Z]\w*``, looked back at from the capital)
+_INNER_CAP_RE = re.compile(r"[A-Z](?<=[^.!?] [A-Z])\w*")
 _LOWER_RE = re.compile(r"\b[a-z]\w*")
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,12 +31,9 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from dedup.config import ScoreConfig
 from dedup.score import (
-    _CAP_RE,
     _COMMON_MIN,
     _COMMON_SHARE,
     _FIGURE_RE,
-    _INNER_CAP_RE,
-    _LOWER_RE,
     _QUOTE_RE,
     PAIR_COLUMNS,
     QUOTE_WEIGHT,
@@ -60,6 +58,12 @@ from dedup.score import (
 )
 from dedup.stock import _DAY_SECONDS, _lede
 from dedup.textnorm import TokenTable, tokenize
+
+REFERENCE_CAP_RE = re.compile(r"\b[A-Z]\w*")
+REFERENCE_INNER_CAP_RE = re.compile(r"(?<=[^.!?] )[A-Z]\w*")
+REFERENCE_LOWER_RE = re.compile(r"\b[a-z]\w*")
+"""The searches of :func:`reference_title_names`, written plainly (the scorer's look back
+from the capital)."""
 
 
 def _coverage(
@@ -317,12 +321,14 @@ def reference_title_names(titles: Sequence[str], sentences: Sequence[Sequence[st
     df: Counter[str] = Counter()
     inner: Counter[str] = Counter()
     for sents in sentences:
-        caps = [w.lower() for s in sents for w in _CAP_RE.findall(s)]
+        caps = [w.lower() for s in sents for w in REFERENCE_CAP_RE.findall(s)]
         caps = [w for w in caps if w in vocab]
         cap.update(caps)
         df.update(set(caps))
-        inner.update(w for s in sents for w in _INNER_CAP_RE.findall(s) if w.lower() in vocab)
-        low.update(w for s in sents for w in _LOWER_RE.findall(s) if w in vocab)
+        inner.update(
+            w for s in sents for w in REFERENCE_INNER_CAP_RE.findall(s) if w.lower() in vocab
+        )
+        low.update(w for s in sents for w in REFERENCE_LOWER_RE.findall(s) if w in vocab)
     n = max(len(sentences), 1)
     inner_low = {w.lower() for w in inner}
     weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}

@@ -1616,6 +1616,7 @@ def _same_bodies(tokens: Sequence[Sequence[str]], ii: np.ndarray, jj: np.ndarray
 
 
 def _word_counts(tokens: Sequence[Sequence[str]], rows: np.ndarray) -> np.ndarray:
+    """The number of tokens of each of ``rows``."""
     if isinstance(tokens, TokenTable):
         out: np.ndarray = tokens.lengths[rows]
         return out
@@ -1662,7 +1663,7 @@ def pair_relations(
         short[p] = titles_apart_at(p)
     same_body = _same_bodies(inputs.tokens, ii, jj)
     other = np.zeros(len(pairs), dtype=bool)
-    # (_other_figures, its title check last)
+    # _other_figures of the pairs whose relation it can change, the title check last
     fewer = cfg.title_figure_min < cfg.figure_min
     reach = ~short & ~same_body & ~(scores["jaccard"] >= cfg.near_copy_jaccard)
     for p in np.flatnonzero(reach).tolist():

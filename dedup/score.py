@@ -22,7 +22,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,17 +112,22 @@ def _table_shingle_sets(table: TokenTable, rows: Sequence[int], k: int) -> list[
     numbering of the tokens (equal codes are equal tokens, numbered in order of first
     appearance in ``rows``), so the same hashes. Made a slice of rows at a time (a
     shingle's hash depends only on its tokens' numbers)."""
+    return list(itertools.chain.from_iterable(_table_shingle_slices(table, rows, k)))
+
+
+def _table_shingle_slices(
+    table: TokenTable, rows: Sequence[int], k: int
+) -> Iterator[list[np.ndarray]]:
+    """The sets of :func:`_table_shingle_sets`, a slice of rows at a time."""
     number = np.full(len(table.vocab), -1, dtype=np.int64)
     n_numbered = 0
-    out: list[np.ndarray] = []
     for lo in range(0, len(rows), _SHINGLE_ROWS):
         codes, lens = table.rows(rows[lo : lo + _SHINGLE_ROWS])
         seen = pd.unique(codes)  # in order of first appearance
         new = seen[number[seen] < 0]
         number[new] = np.arange(n_numbered, n_numbered + new.size)
         n_numbered += new.size
-        out.extend(_coded_shingle_sets(number[codes], lens, k))
-    return out
+        yield _coded_shingle_sets(number[codes], lens, k)
 
 
 _SHINGLE_ROWS = 8192
@@ -1540,26 +1545,97 @@ def shingle_overlap(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     }
 
 
-def _shingle_counts(sets: Sequence[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The number of shingles ``sets[a[n]]`` and ``sets[b[n]]`` share, for each n: the
-    rows of a binary set x shingle matrix multiplied entry by entry, a slice of pairs at a
-    time (what ``np.intersect1d`` counts one pair at a time)."""
-    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-    out = np.zeros(len(a), dtype=np.int64)
-    if not sizes.any() or len(a) == 0:
+_LOW_MARKS = np.array([1, 2, 3, 5], dtype=np.int8)
+"""The mark of each value of a hash's two low bits: two marks' product is a square (1, 4,
+9 or 25) exactly when the marks are equal."""
+_SQUARE_MARKS = np.array([1, 4, 9, 25], dtype=np.int8)
+
+
+@dataclass
+class _ShingleRows:
+    """Shingle sets (sorted, unique hashes) of many articles as a sparse matrix: a hash's
+    high 62 bits are its column, the mark of its two low bits (:data:`_LOW_MARKS`) its
+    value, so that no table of the distinct hashes is needed. A set with two hashes of one
+    column (a 2**-62 chance per pair of hashes) is left out of the matrix and kept in
+    ``odd``."""
+
+    matrix: sp.csr_matrix
+    sizes: np.ndarray  # the size of each set
+    odd: dict[int, np.ndarray]
+
+    @classmethod
+    def build(cls, slices: Iterable[Sequence[np.ndarray]], capacity: int) -> _ShingleRows:
+        """From the sets, given a slice of articles at a time, of at most ``capacity``
+        hashes in all (the matrix is filled in place)."""
+        cols = np.empty(capacity, dtype=np.int64)
+        marks = np.empty(capacity, dtype=np.int8)
+        counts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        sizes: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        odd: dict[int, np.ndarray] = {}
+        base = filled = 0
+        for sets in slices:
+            n = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+            h = np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint64)
+            high = (h >> np.uint64(2)).astype(np.int64)
+            ends = np.cumsum(n)
+            same = high[1:] == high[:-1]
+            same[ends[:-1][(ends[:-1] > 0) & (ends[:-1] < h.size)] - 1] = False  # across sets
+            clash = np.unique(np.searchsorted(ends, np.flatnonzero(same), side="right"))
+            kept = n.copy()
+            if clash.size:
+                odd.update({base + int(r): sets[r] for r in clash.tolist()})
+                keep = ~np.isin(np.repeat(np.arange(n.size), n), clash)
+                h, high = h[keep], high[keep]
+                kept[clash] = 0
+            cols[filled : filled + h.size] = high
+            marks[filled : filled + h.size] = _LOW_MARKS[(h & np.uint64(3)).astype(np.intp)]
+            filled += h.size
+            counts.append(kept)
+            sizes.append(n)
+            base += n.size
+        ptr = np.zeros(base + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(counts), out=ptr[1:])
+        matrix = sp.csr_matrix((marks[:filled], cols[:filled], ptr), shape=(base, 1 << 62))
+        return cls(matrix, np.concatenate(sizes), odd)
+
+    def row_set(self, r: int) -> np.ndarray:
+        """The set of row r."""
+        if r in self.odd:
+            return self.odd[r]
+        s, e = self.matrix.indptr[r], self.matrix.indptr[r + 1]
+        low = np.searchsorted(_LOW_MARKS, self.matrix.data[s:e]).astype(np.uint64)
+        out: np.ndarray = (self.matrix.indices[s:e].astype(np.uint64) << np.uint64(2)) | low
         return out
-    cols, uniq = pd.factorize(np.concatenate(sets), sort=False)
-    ptr = np.zeros(sizes.size + 1, dtype=np.int64)
-    np.cumsum(sizes, out=ptr[1:])
-    m = sp.csr_matrix(
-        (np.ones(cols.size, dtype=np.int32), np.asarray(cols), ptr), shape=(sizes.size, uniq.size)
-    )
-    del cols
-    m.sort_indices()  # each row's entries are distinct: canonical once sorted
-    for lo in range(0, len(a), _DOT_PAIRS):
-        prod = sp.csr_matrix(m[a[lo : lo + _DOT_PAIRS]].multiply(m[b[lo : lo + _DOT_PAIRS]]))
-        out[lo : lo + prod.shape[0]] = np.asarray(prod.sum(axis=1)).ravel()
-    return out
+
+    def counts(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The number of hashes sets ``a[n]`` and ``b[n]`` share, for each n: the rows
+        multiplied entry by entry (a product of marks is a square where the hashes are
+        equal), a slice of pairs at a time; ``np.intersect1d`` for the pairs with an odd
+        set."""
+        m = self.matrix
+        out = np.zeros(len(a), dtype=np.int64)
+        for lo in range(0, len(a), _OVERLAP_PAIRS):
+            hi = lo + _OVERLAP_PAIRS
+            prod = sp.csr_matrix(m[a[lo:hi]].multiply(m[b[lo:hi]]))
+            per_row = np.repeat(np.arange(prod.shape[0]), np.diff(prod.indptr))
+            equal = np.isin(prod.data, _SQUARE_MARKS)
+            out[lo : lo + prod.shape[0]] = np.bincount(per_row[equal], minlength=prod.shape[0])
+        if self.odd:
+            odd = np.array(sorted(self.odd), dtype=np.int64)
+            for p in np.flatnonzero(np.isin(a, odd) | np.isin(b, odd)).tolist():
+                sa, sb = self.row_set(int(a[p])), self.row_set(int(b[p]))
+                out[p] = np.intersect1d(sa, sb, assume_unique=True).size
+        return out
+
+
+def _shingle_counts(sets: Sequence[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The number of shingles ``sets[a[n]]`` and ``sets[b[n]]`` share, for each n (what
+    ``np.intersect1d`` counts one pair at a time)."""
+    return _ShingleRows.build([sets], sum(map(len, sets))).counts(a, b)
+
+
+_OVERLAP_PAIRS = 4096
+"""Pairs whose shingle rows are gathered and multiplied at a time."""
 
 
 def shingle_overlaps(
@@ -1567,9 +1643,13 @@ def shingle_overlaps(
 ) -> dict[str, np.ndarray]:
     """:func:`shingle_overlap` of ``sets[a[n]]`` and ``sets[b[n]]`` for each n, as arrays
     (the same values)."""
-    inter = _shingle_counts(sets, a, b).astype(np.float64)
-    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-    na, nb = sizes[a], sizes[b]
+    return _overlaps(_ShingleRows.build([sets], sum(map(len, sets))), a, b)
+
+
+def _overlaps(rows: _ShingleRows, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`shingle_overlaps` of the sets of ``rows``."""
+    inter = rows.counts(a, b).astype(np.float64)
+    na, nb = rows.sizes[a], rows.sizes[b]
     union = (na + nb) - inter
 
     def share(den: np.ndarray) -> np.ndarray:
@@ -1731,12 +1811,16 @@ def score_pairs(
     tokens = inputs.tokens
     rs = rows.tolist()
     if isinstance(tokens, TokenTable):
-        sets = _table_shingle_sets(tokens, rs, inputs.shingle_size)
+        slices = _table_shingle_slices(tokens, rs, inputs.shingle_size)
     else:
-        sets = shingle_sets([tokens[r] for r in rs], inputs.shingle_size)
+        slices = iter([shingle_sets([tokens[r] for r in rs], inputs.shingle_size)])
+    k = inputs.shingle_size
+    lens = _word_counts(tokens, rows)
+    most = int(np.where(lens >= k, lens - k + 1, np.minimum(lens, 1)).sum())  # with repeats
+    shingles = _ShingleRows.build(slices, most)
     pos = np.searchsorted(rows, pairs)
-    overlap = shingle_overlaps(sets, pos[:, 0], pos[:, 1])
-    del sets
+    overlap = _overlaps(shingles, pos[:, 0], pos[:, 1])
+    del shingles
 
     def column(side: int, part: int) -> np.ndarray:
         return np.fromiter((c[side][part] for c in coverage), dtype=np.float64, count=len(pairs))

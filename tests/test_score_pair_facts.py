@@ -333,3 +333,31 @@ def test_scorer_keeping_no_pair_gives_the_empty_table() -> None:
         "unrelated",
         "unrelated",
     ]
+
+
+def test_shingle_overlaps_of_hashes_that_share_their_high_bits() -> None:
+    """Hashes that differ only in their two low bits (one matrix column): equal hashes
+    counted, unequal not; a set holding two of one column (kept aside) against the others,
+    and such hashes at the edge of two neighbouring sets (not a clash)."""
+    top = np.uint64(0xFFFFFFFFFFFFFFFC)
+    raw = [
+        [4, 5],  # one column twice: kept aside
+        [5, 9],
+        [4],
+        [5],
+        [],
+        [int(top), int(top) + 3],  # the last column, twice
+        [int(top) + 3],
+        [6, 8, 13],
+        [7, 12, 13],  # 12 and 13: one column
+    ]
+    sets = [np.array(s, dtype=np.uint64) for s in raw]
+    pairs = _all_pairs(len(sets))
+    got = shingle_overlaps(sets, pairs[:, 0], pairs[:, 1])
+    for n, (i, j) in enumerate(pairs.tolist()):
+        for key, value in shingle_overlap(sets[i], sets[j]).items():
+            assert got[key][n] == value, (key, i, j)
+    rows = score_mod._ShingleRows.build([sets[:4], sets[4:]], sum(map(len, sets)))
+    assert sorted(rows.odd) == [0, 5, 8]
+    for r, s in enumerate(sets):
+        assert rows.row_set(r).tolist() == s.tolist()

@@ -22,7 +22,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,17 +112,22 @@ def _table_shingle_sets(table: TokenTable, rows: Sequence[int], k: int) -> list[
     numbering of the tokens (equal codes are equal tokens, numbered in order of first
     appearance in ``rows``), so the same hashes. Made a slice of rows at a time (a
     shingle's hash depends only on its tokens' numbers)."""
+    return list(itertools.chain.from_iterable(_table_shingle_slices(table, rows, k)))
+
+
+def _table_shingle_slices(
+    table: TokenTable, rows: Sequence[int], k: int
+) -> Iterator[list[np.ndarray]]:
+    """The sets of :func:`_table_shingle_sets`, a slice of rows at a time."""
     number = np.full(len(table.vocab), -1, dtype=np.int64)
     n_numbered = 0
-    out: list[np.ndarray] = []
     for lo in range(0, len(rows), _SHINGLE_ROWS):
         codes, lens = table.rows(rows[lo : lo + _SHINGLE_ROWS])
         seen = pd.unique(codes)  # in order of first appearance
         new = seen[number[seen] < 0]
         number[new] = np.arange(n_numbered, n_numbered + new.size)
         n_numbered += new.size
-        out.extend(_coded_shingle_sets(number[codes], lens, k))
-    return out
+        yield _coded_shingle_sets(number[codes], lens, k)
 
 
 _SHINGLE_ROWS = 8192
@@ -158,8 +163,10 @@ def body_digest(tokens: Sequence[str]) -> str:
 
 def figures(sentences: Sequence[str]) -> frozenset[str]:
     """The distinct figures of an article ("4,200", "1.5", "7-3/4" as one; "19-20" gives
-    "19" and "20")."""
-    return frozenset(m for s in sentences for m in _FIGURE_RE.findall(s))
+    "19" and "20"). The sentences are searched as one string joined by newlines: a figure
+    is made of digits and the marks between them, so none runs across a newline and each
+    sentence gives the figures it gives alone."""
+    return frozenset(_FIGURE_RE.findall("\n".join(sentences)))
 
 
 def figures_disagree(
@@ -197,9 +204,12 @@ class TitleNames:
     weight: dict[str, float]
 
 
-_CAP_RE = re.compile(r"\b[A-Z]\w*")
+# a capitalised word (``\b[A-Z]\w*``); the capital comes first so that the search skips
+# to the capitals, and what precedes it is looked back at from there
+_CAP_RE = re.compile(r"[A-Z](?<=\b[A-Z])\w*")
 # a capitalised word inside a sentence: after a space that does not follow a full stop
-_INNER_CAP_RE = re.compile(r"(?<=[^.!?] )[A-Z]\w*")
+# (``(?<=[^.!?] )[A-Z]\w*``, looked back at from the capital)
+_INNER_CAP_RE = re.compile(r"[A-Z](?<=[^.!?] [A-Z])\w*")
 _LOWER_RE = re.compile(r"\b[a-z]\w*")
 
 
@@ -291,7 +301,11 @@ def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -
 
 
 def _title_jaccard(a: str, b: str) -> float:
-    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return _word_jaccard(set(tokenize(a)), set(tokenize(b)))
+
+
+def _word_jaccard(ta: set[str], tb: set[str]) -> float:
+    """Jaccard of two titles' word sets (1 when one is empty)."""
     if not ta or not tb:
         return 1.0
     return len(ta & tb) / len(ta | tb)
@@ -1399,40 +1413,86 @@ def decide_relation(
     other_figures: bool = False,
     later: str = "",
 ) -> str:
-    """The relation of one scored pair ("" when below every bar).
+    """The relation of one scored pair ("" when below every bar): :func:`decide_relations`
+    of one pair (``row`` holds its scores; the reused coverage each way, ``reused_a_in_b``
+    and ``reused_b_in_a``, defaults to the coverage)."""
+    col = {k: np.array([v], dtype=np.float64) for k, v in row.items()}
+    rel = decide_relations(
+        col,
+        np.array([same_body]),
+        np.array([short_template]),
+        cfg,
+        np.array([min_words], dtype=np.int64),
+        np.array([other_figures]),
+        np.array([_LATER_CODES[later]], dtype=np.int8),
+    )
+    return str(rel[0])
 
+
+_LATER_CODES = {"": 0, "a": 1, "b": 2}
+_RELATION_NAMES = np.array(("", *RELATIONS), dtype=object)
+
+
+def decide_relations(
+    scores: Mapping[str, np.ndarray],
+    same_body: np.ndarray,
+    short_template: np.ndarray,
+    cfg: ScoreConfig,
+    min_words: np.ndarray,
+    other_figures: np.ndarray,
+    later: np.ndarray,
+) -> np.ndarray:
+    """The relation of each scored pair ("" when below every bar), as an object array.
+
+    ``scores`` maps each score name (:data:`PAIR_COLUMNS`; ``reused_a_in_b`` and
+    ``reused_b_in_a`` too, else the coverage) to its array. ``same_body``: the bodies are
+    one token sequence. ``short_template``: short bodies under different titles.
     ``other_figures``: the two texts report different figures (:func:`figures_disagree`),
-    so below a near copy they are different reports told in the same words.
-    ``later``: "a" or "b" when that text was published at least ``rewrite_order_hours``
-    after the other: only the later text can be a rewrite of the earlier one, so only its
-    coverage in the earlier one counts (an earlier text whose facts reappear in a later,
-    longer report written independently is not a version of it)."""
-    if short_template:
-        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
-    if same_body:
-        return "exact"
-    if row["jaccard"] >= cfg.near_copy_jaccard:
-        return "near_copy"
-    if other_figures:
-        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
-    if max(row["containment_a_in_b"], row["containment_b_in_a"]) >= cfg.partial_copy_containment:
-        return "partial_copy"
-    reused_ab = row.get("reused_a_in_b", row["coverage_a_in_b"])
-    reused_ba = row.get("reused_b_in_a", row["coverage_b_in_a"])
-    if later == "a":
-        reused = reused_ab
-    elif later == "b":
-        reused = reused_ba
-    else:
-        reused = max(reused_ab, reused_ba)
-    retold = min(row["coverage_a_in_b"], row["coverage_b_in_a"])
-    if min_words >= cfg.rewrite_min_words and (
-        reused >= cfg.rewrite_coverage or retold >= cfg.retell_coverage
-    ):
-        return "rewrite"
-    if row["tfidf_cosine"] >= cfg.related_cosine:
-        return "related"
-    return ""
+    so below a near copy they are different reports told in the same words; it is only
+    read for pairs that are neither short templates, exact nor near copies. ``later``: 1
+    ("a") or 2 ("b") when that text was published at least ``rewrite_order_hours`` after
+    the other (0 otherwise): only the later text can be a rewrite of the earlier one, so
+    only its coverage in the earlier one counts (an earlier text whose facts reappear in a
+    later, longer report written independently is not a version of it)."""
+    cos = scores["tfidf_cosine"]
+    cov_ab, cov_ba = scores["coverage_a_in_b"], scores["coverage_b_in_a"]
+    reused_ab = scores.get("reused_a_in_b", cov_ab)
+    reused_ba = scores.get("reused_b_in_a", cov_ba)
+    related = np.where(cos >= cfg.related_cosine, 1 + RELATIONS.index("related"), 0)
+    reused = np.where(
+        later == 1, reused_ab, np.where(later == 2, reused_ba, _py_max(reused_ab, reused_ba))
+    )
+    retold = _py_min(cov_ab, cov_ba)
+    rewrite = (min_words >= cfg.rewrite_min_words) & (
+        (reused >= cfg.rewrite_coverage) | (retold >= cfg.retell_coverage)
+    )
+    code = np.select(
+        [
+            short_template,
+            same_body,
+            scores["jaccard"] >= cfg.near_copy_jaccard,
+            other_figures,
+            _py_max(scores["containment_a_in_b"], scores["containment_b_in_a"])
+            >= cfg.partial_copy_containment,
+            rewrite,
+        ],
+        [related, 1, 2, related, 3, 4],
+        default=related,
+    )
+    out: np.ndarray = _RELATION_NAMES[code]
+    return out
+
+
+def _py_max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Python's ``max(a, b)`` elementwise (``a`` unless ``b > a``; NaN as Python has it)."""
+    out: np.ndarray = np.where(b > a, b, a)
+    return out
+
+
+def _py_min(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Python's ``min(a, b)`` elementwise (``a`` unless ``b < a``)."""
+    out: np.ndarray = np.where(b < a, b, a)
+    return out
 
 
 def titles_apart(a: str, b: str, least: float) -> bool:
@@ -1483,42 +1543,29 @@ def templated_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> 
     )
 
 
-def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:
-    """ "a" when row i was published at least ``hours`` after row j, "b" the other way."""
+def _later_codes(
+    times: np.ndarray | None, ii: np.ndarray, jj: np.ndarray, hours: float
+) -> np.ndarray:
+    """For each pair, 1 ("a") when row ``ii[n]`` was published at least ``hours`` after row
+    ``jj[n]``, 2 ("b") the other way, 0 when neither or a time is unknown."""
+    out = np.zeros(len(ii), dtype=np.int8)
     if times is None or not hours:
-        return ""
-    gap = float(times[i] - times[j])
-    if np.isnan(gap) or abs(gap) < hours * 3600.0:
-        return ""
-    return "a" if gap > 0 else "b"
+        return out
+    gap = np.asarray(times[ii] - times[jj], dtype=np.float64)
+    far = ~np.isnan(gap) & ~(np.abs(gap) < hours * 3600.0)
+    out[far] = np.where(gap[far] > 0, 1, 2)
+    return out
 
 
-@dataclass
-class ArticleFacts:
-    """Per-article facts the pair rules need, for the rows being scored."""
-
-    sets: dict[int, np.ndarray]  # shingle sets (:func:`shingle_sets`)
-    digests: dict[int, str]  # body digests (:func:`body_digest`)
-    nwords: dict[int, int]
-    figures: dict[int, frozenset[str]]
-
-
-def article_facts(inputs: ScoringInputs, rows: np.ndarray) -> ArticleFacts:
-    """Shingle sets, digests, word counts and figures of ``rows``."""
-    rs = rows.tolist()
-    tokens = inputs.tokens
-    if isinstance(tokens, TokenTable):
-        sets = _table_shingle_sets(tokens, rs, inputs.shingle_size)
-        nwords = dict(zip(rs, tokens.lengths[rows].tolist(), strict=True))
-    else:
-        sets = shingle_sets([tokens[r] for r in rs], inputs.shingle_size)
-        nwords = {r: len(tokens[r]) for r in rs}
-    return ArticleFacts(
-        sets=dict(zip(rs, sets, strict=True)),
-        digests={r: body_digest(tokens[r]) for r in rs},
-        nwords=nwords,
-        figures={r: figures(inputs.sentences[r]) for r in rs},
-    )
+def _days_apart_many(
+    times: np.ndarray | None, ii: np.ndarray, jj: np.ndarray, days: float
+) -> np.ndarray:
+    """:func:`_days_apart` of each pair (rows ``ii[n]`` and ``jj[n]``)."""
+    if times is None or not days:
+        return np.zeros(len(ii), dtype=bool)
+    gap = np.asarray(times[ii] - times[jj], dtype=np.float64)
+    out: np.ndarray = ~np.isnan(gap) & (np.abs(gap) > days * 86400.0)
+    return out
 
 
 def shingle_overlap(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
@@ -1532,39 +1579,221 @@ def shingle_overlap(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     }
 
 
-def pair_relation(
-    inputs: ScoringInputs,
-    facts: ArticleFacts,
-    i: int,
-    j: int,
-    row: dict[str, float],
-    cfg: ScoreConfig,
-) -> str:
-    """The relation of rows ``i`` and ``j`` from their scores (``row``, with the reused
-    coverage each way) and their article facts: :func:`decide_relation` with the
-    short-template, figures and time-order checks worked out; a partial copy or rewrite
-    whose titles name different subjects (:func:`title_names_apart`), or published more
-    than ``version_days`` after the other text, is only related."""
-    min_words = min(facts.nwords[i], facts.nwords[j])
-    short = (
-        min_words < cfg.short_body_words
-        and bool(inputs.titles[i].strip())
-        and bool(inputs.titles[j].strip())
-        and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
+_LOW_MARKS = np.array([1, 2, 3, 5], dtype=np.int8)
+"""The mark of each value of a hash's two low bits: two marks' product is a square (1, 4,
+9 or 25) exactly when the marks are equal."""
+_SQUARE_MARKS = np.array([1, 4, 9, 25], dtype=np.int8)
+
+
+@dataclass
+class _ShingleRows:
+    """Shingle sets (sorted, unique hashes) of many articles as a sparse matrix: a hash's
+    high 62 bits are its column, the mark of its two low bits (:data:`_LOW_MARKS`) its
+    value, so that no table of the distinct hashes is needed. A set with two hashes of one
+    column (a 2**-62 chance per pair of hashes) is left out of the matrix and kept in
+    ``odd``."""
+
+    matrix: sp.csr_matrix
+    sizes: np.ndarray  # the size of each set
+    odd: dict[int, np.ndarray]
+
+    @classmethod
+    def build(cls, slices: Iterable[Sequence[np.ndarray]], capacity: int) -> _ShingleRows:
+        """From the sets, given a slice of articles at a time, of at most ``capacity``
+        hashes in all (the matrix is filled in place)."""
+        cols = np.empty(capacity, dtype=np.int64)
+        marks = np.empty(capacity, dtype=np.int8)
+        counts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        sizes: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        odd: dict[int, np.ndarray] = {}
+        base = filled = 0
+        for sets in slices:
+            n = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+            h = np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint64)
+            high = (h >> np.uint64(2)).astype(np.int64)
+            ends = np.cumsum(n)
+            same = high[1:] == high[:-1]
+            same[ends[:-1][(ends[:-1] > 0) & (ends[:-1] < h.size)] - 1] = False  # across sets
+            clash = np.unique(np.searchsorted(ends, np.flatnonzero(same), side="right"))
+            kept = n.copy()
+            if clash.size:
+                odd.update({base + int(r): sets[r] for r in clash.tolist()})
+                keep = ~np.isin(np.repeat(np.arange(n.size), n), clash)
+                h, high = h[keep], high[keep]
+                kept[clash] = 0
+            cols[filled : filled + h.size] = high
+            marks[filled : filled + h.size] = _LOW_MARKS[(h & np.uint64(3)).astype(np.intp)]
+            filled += h.size
+            counts.append(kept)
+            sizes.append(n)
+            base += n.size
+        ptr = np.zeros(base + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(counts), out=ptr[1:])
+        matrix = sp.csr_matrix((marks[:filled], cols[:filled], ptr), shape=(base, 1 << 62))
+        return cls(matrix, np.concatenate(sizes), odd)
+
+    def row_set(self, r: int) -> np.ndarray:
+        """The set of row r."""
+        if r in self.odd:
+            return self.odd[r]
+        s, e = self.matrix.indptr[r], self.matrix.indptr[r + 1]
+        low = np.searchsorted(_LOW_MARKS, self.matrix.data[s:e]).astype(np.uint64)
+        out: np.ndarray = (self.matrix.indices[s:e].astype(np.uint64) << np.uint64(2)) | low
+        return out
+
+    def counts(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The number of hashes sets ``a[n]`` and ``b[n]`` share, for each n: the rows
+        multiplied entry by entry (a product of marks is a square where the hashes are
+        equal), a slice of pairs at a time; ``np.intersect1d`` for the pairs with an odd
+        set."""
+        m = self.matrix
+        out = np.zeros(len(a), dtype=np.int64)
+        for lo in range(0, len(a), _OVERLAP_PAIRS):
+            hi = lo + _OVERLAP_PAIRS
+            prod = sp.csr_matrix(m[a[lo:hi]].multiply(m[b[lo:hi]]))
+            per_row = np.repeat(np.arange(prod.shape[0]), np.diff(prod.indptr))
+            equal = np.isin(prod.data, _SQUARE_MARKS)
+            out[lo : lo + prod.shape[0]] = np.bincount(per_row[equal], minlength=prod.shape[0])
+        if self.odd:
+            odd = np.array(sorted(self.odd), dtype=np.int64)
+            for p in np.flatnonzero(np.isin(a, odd) | np.isin(b, odd)).tolist():
+                sa, sb = self.row_set(int(a[p])), self.row_set(int(b[p]))
+                out[p] = np.intersect1d(sa, sb, assume_unique=True).size
+        return out
+
+
+def _shingle_counts(sets: Sequence[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The number of shingles ``sets[a[n]]`` and ``sets[b[n]]`` share, for each n (what
+    ``np.intersect1d`` counts one pair at a time)."""
+    return _ShingleRows.build([sets], sum(map(len, sets))).counts(a, b)
+
+
+_OVERLAP_PAIRS = 4096
+"""Pairs whose shingle rows are gathered and multiplied at a time."""
+
+
+def shingle_overlaps(
+    sets: Sequence[np.ndarray], a: np.ndarray, b: np.ndarray
+) -> dict[str, np.ndarray]:
+    """:func:`shingle_overlap` of ``sets[a[n]]`` and ``sets[b[n]]`` for each n, as arrays
+    (the same values)."""
+    return _overlaps(_ShingleRows.build([sets], sum(map(len, sets))), a, b)
+
+
+def _overlaps(rows: _ShingleRows, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`shingle_overlaps` of the sets of ``rows``."""
+    inter = rows.counts(a, b).astype(np.float64)
+    na, nb = rows.sizes[a], rows.sizes[b]
+    union = (na + nb) - inter
+
+    def share(den: np.ndarray) -> np.ndarray:
+        out = np.zeros(inter.size, dtype=np.float64)
+        np.divide(inter, den, out=out, where=den != 0)
+        return out
+
+    return {
+        "jaccard": share(union),
+        "containment_a_in_b": share(na.astype(np.float64)),
+        "containment_b_in_a": share(nb.astype(np.float64)),
+    }
+
+
+def _same_bodies(tokens: Sequence[Sequence[str]], ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    """For each pair, whether rows ``ii[n]`` and ``jj[n]`` have one non-empty token
+    sequence: equal :func:`body_digest`. For a :class:`TokenTable` the code sequences are
+    compared (codes number distinct tokens, and tokens hold no spaces, so equal codes
+    mean equal joined tokens and the other way), the pairs of equal lengths only."""
+    if not isinstance(tokens, TokenTable):
+        rows = np.unique(np.r_[ii, jj]).tolist()
+        digest = {r: body_digest(tokens[r]) if tokens[r] else "" for r in rows}
+        return np.fromiter(
+            (
+                bool(digest[i]) and digest[i] == digest[j]
+                for i, j in zip(ii.tolist(), jj.tolist(), strict=True)
+            ),
+            dtype=bool,
+            count=len(ii),
+        )
+    ni = tokens.lengths[ii]
+    out = np.zeros(len(ii), dtype=bool)
+    cand = np.flatnonzero((ni == tokens.lengths[jj]) & (ni > 0))
+    for lo in range(0, cand.size, _DOT_PAIRS):
+        part = cand[lo : lo + _DOT_PAIRS]
+        n = ni[part]
+        codes_i = tokens.codes[_ranges(tokens.offsets[ii[part]], n)]
+        codes_j = tokens.codes[_ranges(tokens.offsets[jj[part]], n)]
+        differ = np.bincount(
+            np.repeat(np.arange(part.size), n), weights=codes_i != codes_j, minlength=part.size
+        )
+        out[part] = differ == 0
+    return out
+
+
+def _word_counts(tokens: Sequence[Sequence[str]], rows: np.ndarray) -> np.ndarray:
+    """The number of tokens of each of ``rows``."""
+    if isinstance(tokens, TokenTable):
+        out: np.ndarray = tokens.lengths[rows]
+        return out
+    return np.fromiter((len(tokens[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
+
+
+def pair_relations(
+    inputs: ScoringInputs, pairs: np.ndarray, scores: Mapping[str, np.ndarray], cfg: ScoreConfig
+) -> np.ndarray:
+    """The relation of each pair (rows ``i < j``) from its scores (``scores``: the
+    :data:`PAIR_COLUMNS` scores and the reused coverage each way) and the articles:
+    :func:`decide_relations` with the short-template, same-body, figures and time-order
+    checks worked out (each only for the pairs whose relation it can change); a partial
+    copy or rewrite whose titles name different subjects (:func:`title_names_apart`), or
+    published more than ``version_days`` after the other text, is only related."""
+    ii, jj = pairs[:, 0], pairs[:, 1]
+    rows, pos = np.unique(pairs, return_inverse=True)
+    pos = pos.reshape(-1, 2)
+    nwords = _word_counts(inputs.tokens, rows)
+    min_words = np.minimum(nwords[pos[:, 0]], nwords[pos[:, 1]])
+    titled = np.fromiter(
+        (bool(inputs.titles[r].strip()) for r in rows.tolist()), dtype=bool, count=rows.size
     )
-    rel = decide_relation(
-        row,
-        facts.digests[i] == facts.digests[j] and facts.nwords[i] > 0,
-        short,
-        cfg,
-        min_words,
-        _other_figures(inputs, i, j, facts.figures[i], facts.figures[j], cfg),
-        _later(inputs.times, i, j, cfg.rewrite_order_hours),
-    )
-    if rel in ("partial_copy", "rewrite") and (
-        title_names_apart(inputs, i, j, cfg) or _days_apart(inputs.times, i, j, cfg.version_days)
-    ):
-        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
+    title_words: dict[int, set[str]] = {}
+    figs: dict[int, frozenset[str]] = {}
+
+    def titles_apart_at(p: int) -> bool:  # _titles_apart of pair p, each title split once
+        if not (titled[pos[p, 0]] and titled[pos[p, 1]]):
+            return False
+        i, j = int(ii[p]), int(jj[p])
+        for r in (i, j):
+            if r not in title_words:
+                title_words[r] = set(tokenize(inputs.titles[r]))
+        return _word_jaccard(title_words[i], title_words[j]) < cfg.short_title_jaccard
+
+    def figures_of(r: int) -> frozenset[str]:
+        f = figs.get(r)
+        if f is None:
+            f = figs[r] = figures(inputs.sentences[r])
+        return f
+
+    short = min_words < cfg.short_body_words
+    for p in np.flatnonzero(short).tolist():
+        short[p] = titles_apart_at(p)
+    same_body = _same_bodies(inputs.tokens, ii, jj)
+    other = np.zeros(len(pairs), dtype=bool)
+    # _other_figures of the pairs whose relation it can change, the title check last
+    fewer = cfg.title_figure_min < cfg.figure_min
+    reach = ~short & ~same_body & ~(scores["jaccard"] >= cfg.near_copy_jaccard)
+    for p in np.flatnonzero(reach).tolist():
+        a, b = figures_of(int(ii[p])), figures_of(int(jj[p]))
+        other[p] = figures_disagree(a, b, cfg) or (
+            fewer and figures_disagree(a, b, cfg, cfg.title_figure_min) and titles_apart_at(p)
+        )
+    later = _later_codes(inputs.times, ii, jj, cfg.rewrite_order_hours)
+    rel = decide_relations(scores, same_body, short, cfg, min_words, other, later)
+    version = (rel == "partial_copy") | (rel == "rewrite")
+    capped = version & _days_apart_many(inputs.times, ii, jj, cfg.version_days)
+    for p in np.flatnonzero(version & ~capped).tolist():
+        capped[p] = title_names_apart(inputs, int(ii[p]), int(jj[p]), cfg)
+    if capped.any():
+        related = scores["tfidf_cosine"][capped] >= cfg.related_cosine
+        rel[capped] = _RELATION_NAMES[np.where(related, 1 + RELATIONS.index("related"), 0)]
     return rel
 
 
@@ -1603,9 +1832,6 @@ def score_pairs(
             raise ValueError(f"rows {missing[:5]} are not in the sentence index")
     sigs = inputs.signatures
     x = inputs.tfidf
-    records: list[dict[str, object]] = []
-    hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]] = {}
-    conflicts: set[tuple[int, int]] = set()
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     mh_all = (
         np.mean(sigs[pairs[:, 0]] == sigs[pairs[:, 1]], axis=1)
@@ -1616,24 +1842,54 @@ def score_pairs(
     conflict = np.zeros(len(pairs), dtype=bool)
     coverage = _all_coverage(sent, pairs, cfg, progress, conflict)
     # (after the sentence work: a large batch's shingle sets are not held through it)
-    facts = article_facts(inputs, rows)
-    for n_done, (i, j) in enumerate(pairs.tolist(), start=1):
-        (cov_ab, reused_ab, hit_b), (cov_ba, reused_ba, hit_a) = coverage[n_done - 1]
-        row: dict[str, float] = {
-            "minhash_jaccard": float(mh_all[n_done - 1]),
-            **shingle_overlap(facts.sets[i], facts.sets[j]),
-            "tfidf_cosine": float(min(1.0, cos_all[n_done - 1])),
-            "coverage_a_in_b": cov_ab,
-            "coverage_b_in_a": cov_ba,
-        }
-        reused = {"reused_a_in_b": reused_ab, "reused_b_in_a": reused_ba}
-        rel = pair_relation(inputs, facts, i, j, {**row, **reused}, cfg)
-        if rel or keep_unrelated:
-            records.append({"i": i, "j": j, "relation": rel or "unrelated", **row})
-            hits[(i, j)] = (hit_b, hit_a)
-            if conflict[n_done - 1]:
-                conflicts.add((i, j))
-    table = pd.DataFrame.from_records(records, columns=cols)
+    tokens = inputs.tokens
+    rs = rows.tolist()
+    if isinstance(tokens, TokenTable):
+        slices = _table_shingle_slices(tokens, rs, inputs.shingle_size)
+    else:
+        slices = iter([shingle_sets([tokens[r] for r in rs], inputs.shingle_size)])
+    k = inputs.shingle_size
+    lens = _word_counts(tokens, rows)
+    most = int(np.where(lens >= k, lens - k + 1, np.minimum(lens, 1)).sum())  # with repeats
+    shingles = _ShingleRows.build(slices, most)
+    pos = np.searchsorted(rows, pairs)
+    overlap = _overlaps(shingles, pos[:, 0], pos[:, 1])
+    del shingles
+
+    def column(side: int, part: int) -> np.ndarray:
+        return np.fromiter((c[side][part] for c in coverage), dtype=np.float64, count=len(pairs))
+
+    scores: dict[str, np.ndarray] = {
+        "minhash_jaccard": np.asarray(mh_all, dtype=np.float64),
+        **overlap,
+        "tfidf_cosine": _py_min(np.ones_like(cos_all), cos_all),
+        "coverage_a_in_b": column(0, 0),
+        "coverage_b_in_a": column(1, 0),
+    }
+    reused = {"reused_a_in_b": column(0, 1), "reused_b_in_a": column(1, 1)}
+    rel = pair_relations(inputs, pairs, {**scores, **reused}, cfg)
+    keep = np.ones(len(pairs), dtype=bool) if keep_unrelated else rel != ""
+    kept = np.flatnonzero(keep)
+    ij = pairs[kept].tolist()
+    hits = {
+        (i, j): (coverage[p][0][2], coverage[p][1][2])
+        for p, (i, j) in zip(kept.tolist(), ij, strict=True)
+    }
+    conflicts = {(i, j) for (i, j), c in zip(ij, conflict[kept].tolist(), strict=True) if c}
+    if kept.size:
+        names = rel[kept]
+        names[names == ""] = "unrelated"
+        table = pd.DataFrame(
+            {
+                "i": pairs[kept, 0],
+                "j": pairs[kept, 1],
+                "relation": names,
+                **{k: v[kept] for k, v in scores.items()},
+            },
+            columns=cols,
+        )
+    else:
+        table = pd.DataFrame.from_records([], columns=cols)
     measured = frozenset(conflicts) if cfg.conflict_match > 0 else None
     return ScoredPairs(table, hits, sent, measured, cfg.conflict_match)
 

@@ -10,7 +10,10 @@ is the per-token builder of the sentence x bigram matrix that the vectorised
 :func:`reference_title_names` finds title names sentence by sentence.
 :func:`reference_figure_conflict` and :func:`reference_ledes_apart` are the per-pair checks
 of the template pass that the scorer's coverage blocks (``ScoredPairs.conflicts``) and
-:func:`dedup.stock.ledes_apart` do for many pairs at once."""
+:func:`dedup.stock.ledes_apart` do for many pairs at once. :func:`article_facts` and
+:func:`pair_relation` (with :func:`reference_decide_relation`) are the per-article facts and
+per-pair relation rules that :func:`dedup.score.pair_relations` and
+:func:`dedup.score.shingle_overlaps` work out for all pairs at once."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,29 +31,38 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from dedup.config import ScoreConfig
 from dedup.score import (
-    _CAP_RE,
     _COMMON_MIN,
     _COMMON_SHARE,
-    _INNER_CAP_RE,
-    _LOWER_RE,
+    _FIGURE_RE,
     PAIR_COLUMNS,
     QUOTE_WEIGHT,
     ScoredPairs,
     ScoringInputs,
     TitleNames,
+    _days_apart,
     _match_scores,
     _number_agreement,
+    _other_figures,
     _SentenceIndex,
     _Sentences,
     _stem,
+    _table_shingle_sets,
+    _title_jaccard,
     _windows,
-    article_facts,
-    pair_relation,
+    body_digest,
     shingle_overlap,
+    shingle_sets,
+    title_names_apart,
     titles_apart,
 )
 from dedup.stock import _DAY_SECONDS, _lede
-from dedup.textnorm import tokenize
+from dedup.textnorm import TokenTable, tokenize
+
+REFERENCE_CAP_RE = re.compile(r"\b[A-Z]\w*")
+REFERENCE_INNER_CAP_RE = re.compile(r"(?<=[^.!?] )[A-Z]\w*")
+REFERENCE_LOWER_RE = re.compile(r"\b[a-z]\w*")
+"""The searches of :func:`reference_title_names`, written plainly (the scorer's look back
+from the capital)."""
 
 
 def _coverage(
@@ -128,6 +141,132 @@ def reference_score_pairs(
     return ScoredPairs(table, hits)
 
 
+def reference_decide_relation(
+    row: dict[str, float],
+    same_body: bool,
+    short_template: bool,
+    cfg: ScoreConfig,
+    min_words: int,
+    other_figures: bool = False,
+    later: str = "",
+) -> str:
+    """The relation of one scored pair ("" when below every bar), decided one pair at a time:
+    what :func:`dedup.score.decide_relations` does for many pairs at once.
+
+    ``other_figures``: the two texts report different figures (:func:`figures_disagree`),
+    so below a near copy they are different reports told in the same words.
+    ``later``: "a" or "b" when that text was published at least ``rewrite_order_hours``
+    after the other: only the later text can be a rewrite of the earlier one, so only its
+    coverage in the earlier one counts (an earlier text whose facts reappear in a later,
+    longer report written independently is not a version of it)."""
+    if short_template:
+        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
+    if same_body:
+        return "exact"
+    if row["jaccard"] >= cfg.near_copy_jaccard:
+        return "near_copy"
+    if other_figures:
+        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
+    if max(row["containment_a_in_b"], row["containment_b_in_a"]) >= cfg.partial_copy_containment:
+        return "partial_copy"
+    reused_ab = row.get("reused_a_in_b", row["coverage_a_in_b"])
+    reused_ba = row.get("reused_b_in_a", row["coverage_b_in_a"])
+    if later == "a":
+        reused = reused_ab
+    elif later == "b":
+        reused = reused_ba
+    else:
+        reused = max(reused_ab, reused_ba)
+    retold = min(row["coverage_a_in_b"], row["coverage_b_in_a"])
+    if min_words >= cfg.rewrite_min_words and (
+        reused >= cfg.rewrite_coverage or retold >= cfg.retell_coverage
+    ):
+        return "rewrite"
+    if row["tfidf_cosine"] >= cfg.related_cosine:
+        return "related"
+    return ""
+
+
+def _later(times: np.ndarray | None, i: int, j: int, hours: float) -> str:
+    """ "a" when row i was published at least ``hours`` after row j, "b" the other way."""
+    if times is None or not hours:
+        return ""
+    gap = float(times[i] - times[j])
+    if np.isnan(gap) or abs(gap) < hours * 3600.0:
+        return ""
+    return "a" if gap > 0 else "b"
+
+
+@dataclass
+class ArticleFacts:
+    """Per-article facts the pair rules need, for the rows being scored."""
+
+    sets: dict[int, np.ndarray]  # shingle sets (:func:`shingle_sets`)
+    digests: dict[int, str]  # body digests (:func:`body_digest`)
+    nwords: dict[int, int]
+    figures: dict[int, frozenset[str]]
+
+
+def article_facts(inputs: ScoringInputs, rows: np.ndarray) -> ArticleFacts:
+    """Shingle sets, digests, word counts and figures of ``rows``."""
+    rs = rows.tolist()
+    tokens = inputs.tokens
+    if isinstance(tokens, TokenTable):
+        sets = _table_shingle_sets(tokens, rs, inputs.shingle_size)
+        nwords = dict(zip(rs, tokens.lengths[rows].tolist(), strict=True))
+    else:
+        sets = shingle_sets([tokens[r] for r in rs], inputs.shingle_size)
+        nwords = {r: len(tokens[r]) for r in rs}
+    return ArticleFacts(
+        sets=dict(zip(rs, sets, strict=True)),
+        digests={r: body_digest(tokens[r]) for r in rs},
+        nwords=nwords,
+        figures={r: reference_figures(inputs.sentences[r]) for r in rs},
+    )
+
+
+def pair_relation(
+    inputs: ScoringInputs,
+    facts: ArticleFacts,
+    i: int,
+    j: int,
+    row: dict[str, float],
+    cfg: ScoreConfig,
+) -> str:
+    """The relation of rows ``i`` and ``j`` from their scores (``row``, with the reused
+    coverage each way) and their article facts: :func:`reference_decide_relation` with the
+    short-template, figures and time-order checks worked out; a partial copy or rewrite
+    whose titles name different subjects (:func:`title_names_apart`), or published more
+    than ``version_days`` after the other text, is only related."""
+    min_words = min(facts.nwords[i], facts.nwords[j])
+    short = (
+        min_words < cfg.short_body_words
+        and bool(inputs.titles[i].strip())
+        and bool(inputs.titles[j].strip())
+        and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
+    )
+    rel = reference_decide_relation(
+        row,
+        facts.digests[i] == facts.digests[j] and facts.nwords[i] > 0,
+        short,
+        cfg,
+        min_words,
+        _other_figures(inputs, i, j, facts.figures[i], facts.figures[j], cfg),
+        _later(inputs.times, i, j, cfg.rewrite_order_hours),
+    )
+    if rel in ("partial_copy", "rewrite") and (
+        title_names_apart(inputs, i, j, cfg) or _days_apart(inputs.times, i, j, cfg.version_days)
+    ):
+        return "related" if row["tfidf_cosine"] >= cfg.related_cosine else ""
+    return rel
+
+
+def reference_figures(sentences: Sequence[str]) -> frozenset[str]:
+    """The figures of an article searched sentence by sentence (:func:`dedup.score.figures`
+    searches them joined)."""
+    return frozenset(m for s in sentences for m in _FIGURE_RE.findall(s))
+
+
 def reference_bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
     """Binary sentence x word-bigram matrix (stemmed words), without the bigrams made of two
     common words of the batch: the shared phrasing that textual reuse leaves behind."""
@@ -186,12 +325,14 @@ def reference_title_names(titles: Sequence[str], sentences: Sequence[Sequence[st
     df: Counter[str] = Counter()
     inner: Counter[str] = Counter()
     for sents in sentences:
-        caps = [w.lower() for s in sents for w in _CAP_RE.findall(s)]
+        caps = [w.lower() for s in sents for w in REFERENCE_CAP_RE.findall(s)]
         caps = [w for w in caps if w in vocab]
         cap.update(caps)
         df.update(set(caps))
-        inner.update(w for s in sents for w in _INNER_CAP_RE.findall(s) if w.lower() in vocab)
-        low.update(w for s in sents for w in _LOWER_RE.findall(s) if w in vocab)
+        inner.update(
+            w for s in sents for w in REFERENCE_INNER_CAP_RE.findall(s) if w.lower() in vocab
+        )
+        low.update(w for s in sents for w in REFERENCE_LOWER_RE.findall(s) if w in vocab)
     n = max(len(sentences), 1)
     inner_low = {w.lower() for w in inner}
     weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}

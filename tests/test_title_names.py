@@ -7,8 +7,12 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.score import title_names
-from tests.score_reference import reference_title_names
+from dedup.score import _CAP_RE, _INNER_CAP_RE, title_names
+from tests.score_reference import (
+    REFERENCE_CAP_RE,
+    REFERENCE_INNER_CAP_RE,
+    reference_title_names,
+)
 
 # invented words in several cases; sentence edges, spaces, tabs and sentence ends around
 # them decide which count as capitalised inside a sentence
@@ -51,3 +55,12 @@ def test_a_word_after_a_sentence_opening_space_is_not_inside_a_sentence() -> Non
     assert tn.names == [frozenset()]
     tn = title_names(["TARN"], [["The tarn.", "Then Tarn rose", "Tarn fell."]])
     assert tn.names == [frozenset({"tarn"})]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="AZaz_1É.!? \n\t-", max_size=40))
+def test_title_name_searches_equal_the_plain_patterns(text: str) -> None:
+    """The scorer's searches, which look back from the capital, find what the plain
+    patterns find, in the same order."""
+    assert _CAP_RE.findall(text) == REFERENCE_CAP_RE.findall(text)
+    assert _INNER_CAP_RE.findall(text) == REFERENCE_INNER_CAP_RE.findall(text)

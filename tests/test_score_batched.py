@@ -429,6 +429,22 @@ def test_sentence_index_built_in_workers_equals_one_built_here(
     assert here.matrix[every].nnz > 100
 
 
+def test_sentence_index_of_many_sentences_is_built_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above _INDEX_PARALLEL_MAX distinct sentences no worker is started (its copies of the
+    pages it reads would cost more memory than its time is worth); below it, one is."""
+    rng = np.random.default_rng(31)
+    arts = _corpus(rng, 20)
+    rows = np.arange(len(arts))
+    monkeypatch.setattr(score_mod, "_INDEX_PARALLEL_MIN", 0)
+    started = _count_pools(monkeypatch)
+    score_mod._SentenceIndex(arts, rows, n_jobs=2)
+    assert started
+    started.clear()
+    monkeypatch.setattr(score_mod, "_INDEX_PARALLEL_MAX", 10)
+    index = score_mod._SentenceIndex(arts, rows, n_jobs=2)
+    assert index.inv.max() + 1 > 10 and not started
+
+
 def test_char_ngram_rows_made_on_demand_equal_the_whole_matrix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

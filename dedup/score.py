@@ -817,8 +817,8 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
         first, second = sid[:-1], sid[1:]
         keep = (row[:-1] == row[1:]) & ~(common[first] & common[second])
         grams, local = np.unique(first[keep] * n_stems + second[keep], return_inverse=True)
-        cells = _sorted_unique((row[:-1][keep] - lo) * max(grams.size, 1) + local.ravel())
         size = np.int64(max(grams.size, 1))
+        cells = _sorted_unique((row[:-1][keep] - lo) * size + local.ravel())
         per_row[lo:hi] = np.bincount(cells // size, minlength=hi - lo)
         grams_of.append(grams)
         cols_of.append((cells % size).astype(np.int32))
@@ -1666,12 +1666,6 @@ class _ShingleRows:
                 sa, sb = self.row_set(int(a[p])), self.row_set(int(b[p]))
                 out[p] = np.intersect1d(sa, sb, assume_unique=True).size
         return out
-
-
-def _shingle_counts(sets: Sequence[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The number of shingles ``sets[a[n]]`` and ``sets[b[n]]`` share, for each n (what
-    ``np.intersect1d`` counts one pair at a time)."""
-    return _ShingleRows.build([sets], sum(map(len, sets))).counts(a, b)
 
 
 _OVERLAP_PAIRS = 4096

@@ -17,6 +17,7 @@ from dedup.config import ScoreConfig
 from dedup.fingerprint import build_tfidf
 from dedup.minhash import MinHashParams, minhash_signatures
 from dedup.score import (
+    PAIR_COLUMNS,
     ScoringInputs,
     _same_bodies,
     body_digest,
@@ -135,16 +136,7 @@ def test_decide_relations_equal_the_per_pair_rule() -> None:
     cfg = CFG
     values = [0.0, 0.1, cfg.rewrite_coverage, cfg.retell_coverage, 0.6, 0.8, 1.0, math.nan]
     rng = np.random.default_rng(0)
-    keys = (
-        "jaccard",
-        "containment_a_in_b",
-        "containment_b_in_a",
-        "tfidf_cosine",
-        "coverage_a_in_b",
-        "coverage_b_in_a",
-        "reused_a_in_b",
-        "reused_b_in_a",
-    )
+    keys = (*PAIR_COLUMNS[4:], "reused_a_in_b", "reused_b_in_a")  # the scores a rule reads
     rows = [{k: float(rng.choice(values)) for k in keys} for _ in range(3000)]
     flags = list(itertools.product([False, True], [False, True], [False, True], ["", "a", "b"]))
     cases = [(row, *flags[n % len(flags)], [5, 25, 100][n % 3]) for n, row in enumerate(rows)]

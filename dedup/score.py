@@ -955,7 +955,8 @@ def _block_columns(m: sp.csr_matrix, row_block: np.ndarray) -> sp.csr_matrix:
     n_cols = np.int64(max(m.shape[1], 1))
     rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
     codes = row_block.astype(np.int64)[rows] * n_cols + m.indices
-    vocab, ids = np.unique(codes, return_inverse=True)
+    # numbered in sorted order, as np.unique's inverse (hashed, then only the distinct sorted)
+    ids, vocab = pd.factorize(codes, sort=True)
     return sp.csr_matrix((m.data, ids, m.indptr), shape=(m.shape[0], max(vocab.size, 1)))
 
 

@@ -69,6 +69,9 @@ class ScoringInputs:
     title_names: TitleNames | None = None
     """The names in each title (:func:`title_names`); worked out from the batch on first
     use when None."""
+    name_counts: NameCounts | None = None
+    """The batch's case counts (:func:`name_counts`) that names are found with; worked
+    out on first use when None."""
 
 
 @dataclass
@@ -213,24 +216,26 @@ _INNER_CAP_RE = re.compile(r"[A-Z](?<=[^.!?] [A-Z])\w*")
 _LOWER_RE = re.compile(r"\b[a-z]\w*")
 
 
-def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> TitleNames:
-    """The names in each title: its words of three letters or more that the batch's texts
-    write capitalised more often than in lower case, and capitalised inside a sentence at
-    least once (company, person, place names, not just words that often open a sentence;
-    titles are often all capitals, so the case of the texts decides). A name
-    weighs ``log(n / df)``, df the number of the n texts that write it capitalised: a name
-    every text has ("Inc") says little, a rare one (one company) much.
+@dataclass(frozen=True)
+class NameCounts:
+    """The batch's case counts behind :func:`title_names`, for the words its texts
+    capitalise inside a sentence at least once (lower-cased): how often each is written
+    capitalised, in how many texts, and how often in lower case; and the number of texts."""
 
-    Each text's sentences are searched as one string, joined by :data:`_SENTENCE_JOIN`, and
-    the capitalised words are counted over the whole batch at once."""
-    words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
-    vocab: set[str] = set().union(*words) if words else set()
+    counts: dict[str, tuple[int, int, int]]
+    """word -> (times capitalised, texts capitalising it, times in lower case)."""
+    n_texts: int
+
+
+def name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
+    """The case counts of :func:`title_names` over the batch's texts. Each text's sentences
+    are searched as one string, joined by :data:`_SENTENCE_JOIN`, and the capitalised words
+    are counted over the whole batch at once."""
     n = max(len(sentences), 1)
-    texts = [_SENTENCE_JOIN.join(sents) for sents in sentences] if vocab else []
-    inner = set(itertools.chain.from_iterable(_INNER_CAP_RE.findall(t) for t in texts))
-    inner_low = {w.lower() for w in inner} & vocab
-    if not inner_low:  # no title word is capitalised inside a sentence
-        return TitleNames([frozenset() for _ in words], {})
+    texts = [_SENTENCE_JOIN.join(sents) for sents in sentences]
+    inner = {w.lower() for w in itertools.chain.from_iterable(map(_INNER_CAP_RE.findall, texts))}
+    if not inner:
+        return NameCounts({}, n)
     caps = [_CAP_RE.findall(t) for t in texts]
     # capitalised words, lower-cased, numbered in order of first appearance
     raw_codes, raw = pd.factorize(
@@ -239,16 +244,48 @@ def title_names(titles: Sequence[str], sentences: Sequence[Sequence[str]]) -> Ti
     lower_of_raw, lowered = pd.factorize(
         pd.Series([w.lower() for w in raw], dtype=object), sort=False
     )
-    low = Counter(itertools.chain.from_iterable(_LOWER_RE.findall(t) for t in texts))
+    low = Counter(
+        w for w in itertools.chain.from_iterable(map(_LOWER_RE.findall, texts)) if w in inner
+    )
     codes = np.asarray(lower_of_raw, dtype=np.int64)[raw_codes]
     n_low = np.int64(len(lowered))
     text_of = np.repeat(np.arange(len(caps), dtype=np.int64), [len(c) for c in caps])
     cap = np.bincount(codes, minlength=len(lowered))
     df = np.bincount(_sorted_unique(text_of * n_low + codes) % n_low, minlength=len(lowered))
+    return NameCounts(
+        {
+            w: (int(cap[k]), int(df[k]), low[w])
+            for k, w in enumerate(lowered.tolist())
+            if w in inner
+        },
+        n,
+    )
+
+
+def title_names(
+    titles: Sequence[str],
+    sentences: Sequence[Sequence[str]],
+    counts: NameCounts | None = None,
+) -> TitleNames:
+    """The names in each title: its words of three letters or more that the batch's texts
+    write capitalised more often than in lower case, and capitalised inside a sentence at
+    least once (company, person, place names, not just words that often open a sentence;
+    titles are often all capitals, so the case of the texts decides). A name
+    weighs ``log(n / df)``, df the number of the n texts that write it capitalised: a name
+    every text has ("Inc") says little, a rare one (one company) much.
+
+    ``counts``: the batch's :func:`name_counts` (of ``sentences``), when already made."""
+    words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
+    vocab: set[str] = set().union(*words) if words else set()
+    if not vocab:
+        return TitleNames([frozenset() for _ in words], {})
+    if counts is None:
+        counts = name_counts(sentences)
+    n = counts.n_texts
     weight = {
-        w: math.log(n / int(df[k]))
-        for k, w in enumerate(lowered.tolist())
-        if w in vocab and int(cap[k]) > low[w] and w in inner_low
+        w: math.log(n / df)
+        for w, (cap, df, low) in counts.counts.items()
+        if w in vocab and cap > low
     }
     return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
 
@@ -261,9 +298,16 @@ space is not taken for a capitalised word inside a sentence (as in the sentence 
 where nothing precedes that space)."""
 
 
+def name_counts_of(inputs: ScoringInputs) -> NameCounts:
+    """The batch's :func:`name_counts`, made on first use and kept on ``inputs``."""
+    if inputs.name_counts is None:
+        inputs.name_counts = name_counts(inputs.sentences)
+    return inputs.name_counts
+
+
 def _title_names_of(inputs: ScoringInputs) -> TitleNames:
     if inputs.title_names is None:
-        inputs.title_names = title_names(inputs.titles, inputs.sentences)
+        inputs.title_names = title_names(inputs.titles, inputs.sentences, name_counts_of(inputs))
     return inputs.title_names
 
 

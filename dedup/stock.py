@@ -40,6 +40,7 @@ from dedup.score import (
     ScoredPairs,
     ScoringInputs,
     _name_found,
+    name_counts_of,
     score_pairs,
     title_names,
     titles_apart,
@@ -181,7 +182,8 @@ def lede_names_apart(
     the same subject. All False when ``cfg.lede_names_missing`` is 0.
 
     The ledes' names are worked out once, for the ledes of the pairs that pass the title
-    and retelling checks, with one pass over the batch's texts for the case counts."""
+    and retelling checks, with the batch's case counts that the title check uses
+    (:func:`dedup.score.name_counts_of`, made once a batch)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=bool)
     if not len(pairs) or cfg.lede_names_missing <= 0:
@@ -207,7 +209,7 @@ def lede_names_apart(
     texts = [""] * len(sents)
     for r, at in lede.items():
         texts[r] = sents[r][at]
-    names = title_names(texts, sents)
+    names = title_names(texts, sents, name_counts_of(inputs))
     words = {r: set(tokenize(texts[r])) for r in lede}
 
     def missing(row: int, other: int) -> float:

@@ -6,7 +6,7 @@ import copy
 import dataclasses
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -570,6 +570,32 @@ def test_one_rate_notice_filled_in_for_two_lenders_is_two_reports() -> None:
     same = _inputs(texts, [HARBOURNE_TITLE, HARBOURNE_TITLE, HARBOURNE_TITLE])
     scored = score_pairs(np.array([[0, 1]]), same, CFG)
     assert not lede_names_apart(same, scored.hits, np.array([[0, 1]]), CFG).any()
+
+
+def test_the_batch_case_counts_are_made_once_for_titles_and_ledes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The title check and the lede check find names with one set of the batch's case
+    counts, kept on the scoring inputs, and the ledes are named as with counts made anew."""
+    calls: list[int] = []
+    real = score_mod.name_counts
+
+    def counted(sentences: Sequence[Sequence[str]]) -> score_mod.NameCounts:
+        calls.append(len(sentences))
+        return real(sentences)
+
+    monkeypatch.setattr(score_mod, "name_counts", counted)
+    texts = [HARBOURNE, KESWICK, HARBOURNE_RESENT]
+    titles = [HARBOURNE_TITLE, KESWICK_TITLE, HARBOURNE_RESENT_TITLE]
+    inputs = _inputs(texts, titles)
+    pairs = np.array([[0, 1], [0, 2], [1, 2]])
+    scored = score_pairs(pairs, inputs, CFG)
+    assert not title_names_apart(inputs, 0, 1, CFG)
+    got = lede_names_apart(inputs, scored.hits, pairs, CFG)
+    assert calls == [3]
+    assert inputs.name_counts is not None
+    fresh = lede_names_apart(_inputs(texts, titles), scored.hits, pairs, CFG)
+    assert got.tolist() == fresh.tolist() == [True, False, True]
 
 
 def test_two_lenders_rate_notices_are_other_stories_in_the_pipeline() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.score import _CAP_RE, _INNER_CAP_RE, title_names
+from dedup.score import _CAP_RE, _INNER_CAP_RE, name_counts, title_names
 from tests.score_reference import (
     REFERENCE_CAP_RE,
     REFERENCE_INNER_CAP_RE,
@@ -42,10 +42,14 @@ def test_title_names_equal_the_sentence_by_sentence_reference(
 ) -> None:
     titles = [t for t, _ in texts]
     sentences = [s for _, s in texts]
-    got = title_names(titles, sentences)
     want = reference_title_names(titles, sentences)
-    assert got.names == want.names
-    assert list(got.weight.items()) == list(want.weight.items())
+    counts = name_counts(sentences)
+    for got in (title_names(titles, sentences), title_names(titles, sentences, counts)):
+        assert got.names == want.names
+        assert list(got.weight.items()) == list(want.weight.items())
+    # the same counts name other texts' words (a lede instead of the title) as well
+    ledes = [s[0] if s else "" for s in sentences]
+    assert title_names(ledes, sentences, counts) == reference_title_names(ledes, sentences)
 
 
 def test_a_word_after_a_sentence_opening_space_is_not_inside_a_sentence() -> None:

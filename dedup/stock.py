@@ -45,7 +45,7 @@ from dedup.score import (
     title_names,
     titles_apart,
 )
-from dedup.textnorm import tokenize
+from dedup.textnorm import SentenceTable, tokenize
 
 _DAY_SECONDS = 86_400.0
 
@@ -148,7 +148,7 @@ def ledes_apart(
         day = np.floor(np.asarray(inputs.times, dtype=np.float64)[rows] / _DAY_SECONDS)
         da, db = day[ia], day[ib]
         apart &= (da == db) | np.isnan(da) | np.isnan(db)
-    n_sent = np.array([len(inputs.sentences[r]) for r in rs], dtype=np.int64)
+    n_sent = _sentence_counts(inputs.sentences, rows)
     apart &= (n_sent[ia] > 0) & (n_sent[ib] > 0)
     lede = np.array([_lede(inputs.sentences[r]) for r in rs], dtype=np.int64)
     none: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
@@ -160,6 +160,16 @@ def ledes_apart(
         hit_j, hit_i = hits.get((i, j), none)
         out[k] = int(lede[ia[k]]) not in hit_i and int(lede[ib[k]]) not in hit_j
     return out
+
+
+def _sentence_counts(sentences: Sequence[Sequence[str]], rows: np.ndarray) -> np.ndarray:
+    """The number of sentences of each of ``rows`` (int64): from a
+    :class:`~dedup.textnorm.SentenceTable`'s offsets without making the sentences."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if isinstance(sentences, SentenceTable):
+        counts: np.ndarray = np.diff(sentences.offsets)[rows]
+        return counts
+    return np.array([len(sentences[r]) for r in rows.tolist()], dtype=np.int64)
 
 
 def lede_names_apart(
@@ -190,12 +200,14 @@ def lede_names_apart(
         return out
     none: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
     titles, sents = inputs.titles, inputs.sentences
+    rows, inv = np.unique(pairs, return_inverse=True)
+    ia, ib = inv.reshape(-1, 2).T
+    n_sent = _sentence_counts(sents, rows)
     lede: dict[int, int] = {}
     ask: list[int] = []
-    for k, (i, j) in enumerate(pairs.tolist()):
-        if not (len(sents[i]) and len(sents[j])) or not titles_apart(
-            titles[i], titles[j], cfg.short_title_jaccard
-        ):
+    for k in np.flatnonzero((n_sent[ia] > 0) & (n_sent[ib] > 0)).tolist():
+        i, j = int(pairs[k, 0]), int(pairs[k, 1])
+        if not titles_apart(titles[i], titles[j], cfg.short_title_jaccard):
             continue
         for r in (i, j):
             if r not in lede:

@@ -24,7 +24,7 @@ from dedup.score import (
     title_names_apart,
 )
 from dedup.stock import _lede, lede_names_apart, ledes_apart, separate_templates
-from dedup.textnorm import split_sentences
+from dedup.textnorm import SentenceTable, sentence_bounds, split_sentences
 from tests.score_reference import reference_figure_conflict, reference_ledes_apart
 from tests.test_score import _inputs
 
@@ -596,6 +596,26 @@ def test_the_batch_case_counts_are_made_once_for_titles_and_ledes(
     assert inputs.name_counts is not None
     fresh = lede_names_apart(_inputs(texts, titles), scored.hits, pairs, CFG)
     assert got.tolist() == fresh.tolist() == [True, False, True]
+
+
+def test_lede_checks_read_a_sentence_table_as_sentence_lists() -> None:
+    """The pipeline's sentences are a table of offsets: the lede checks count its
+    sentences from the offsets and decide as they do on lists of sentences."""
+    texts = [HARBOURNE, KESWICK, HARBOURNE_RESENT, ""]
+    titles = [HARBOURNE_TITLE, KESWICK_TITLE, HARBOURNE_RESENT_TITLE, "EMPTY"]
+    inputs = _inputs(texts, titles)
+    bounds = [sentence_bounds(t) for t in texts]
+    flat = np.array([b for bs in bounds for b in bs], dtype=np.int64)
+    table = SentenceTable(texts, flat[0::2], flat[1::2], [len(b) // 2 for b in bounds])
+    assert list(table) == [tuple(s) for s in inputs.sentences]
+    tabled = dataclasses.replace(inputs, sentences=table)
+    pairs = np.array([[0, 1], [0, 2], [1, 2], [0, 3]])
+    scored = score_pairs(pairs, inputs, CFG)
+    got = lede_names_apart(tabled, scored.hits, pairs, CFG)
+    assert got.tolist() == lede_names_apart(inputs, scored.hits, pairs, CFG).tolist()
+    assert got.tolist() == [True, False, True, False]
+    days = ledes_apart(tabled, scored.hits, pairs, CFG)
+    assert days.tolist() == ledes_apart(inputs, scored.hits, pairs, CFG).tolist()
 
 
 def test_two_lenders_rate_notices_are_other_stories_in_the_pipeline() -> None:

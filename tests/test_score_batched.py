@@ -509,3 +509,14 @@ def test_block_columns_number_each_block_column_in_sorted_order() -> None:
         mine = row_block == b
         assert np.allclose(prod[np.ix_(mine, mine)], (m[mine] @ m[mine].T).toarray())
         assert not prod[np.ix_(mine, ~mine)].any()
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 5000])
+def test_unique_inverse_equals_numpy_unique(size: int) -> None:
+    rng = np.random.default_rng(size)
+    x = rng.integers(-50, 50, size) * np.int64(1 << 40) + rng.integers(0, 3, size)
+    want_u, want_inv = np.unique(x, return_inverse=True)
+    got_u, got_inv = score_mod._unique_inverse(x)
+    assert got_u.dtype == x.dtype
+    assert np.array_equal(got_u, want_u)
+    assert np.array_equal(got_inv, want_inv.ravel())

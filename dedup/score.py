@@ -1732,6 +1732,60 @@ def shingle_overlaps(
     return _overlaps(_ShingleRows.build([sets], sum(map(len, sets))), a, b)
 
 
+def _pair_overlaps(
+    tokens: Sequence[Sequence[str]], rows: np.ndarray, pos: np.ndarray, k: int
+) -> dict[str, np.ndarray]:
+    """:func:`shingle_overlaps` of the pairs ``pos`` (positions in the sorted ``rows``) of
+    the texts' k-shingle sets. The rows are taken a group of connected rows at a time (the
+    connected components of the pairs, packed into groups of about
+    :data:`_OVERLAP_SHINGLES` shingles), so only one group's sets are held: every pair
+    lies within one group and every row's set is made once. A batch that fits in one group
+    is hashed as one (the sets of each group are those of :func:`shingle_sets` of its
+    rows; overlaps do not depend on which other rows are hashed with them)."""
+    from scipy.sparse.csgraph import connected_components
+
+    lens = _word_counts(tokens, rows)
+    n_sh = np.where(lens >= k, lens - k + 1, np.minimum(lens, 1))  # with repeats
+    m = rows.size
+    if int(n_sh.sum()) <= _OVERLAP_SHINGLES:
+        group = np.zeros(m, dtype=np.int64)
+    else:
+        graph = sp.coo_matrix((np.ones(len(pos)), (pos[:, 0], pos[:, 1])), shape=(m, m))
+        _, comp = connected_components(graph, directed=False)
+        per_comp = np.bincount(comp, weights=n_sh).astype(np.int64)
+        group = ((np.cumsum(per_comp) - per_comp) // _OVERLAP_SHINGLES)[comp]
+    out = {
+        name: np.zeros(len(pos), dtype=np.float64)
+        for name in ("jaccard", "containment_a_in_b", "containment_b_in_a")
+    }
+    by_row = np.argsort(group, kind="stable")  # each group's rows in ascending order
+    row_cuts = np.searchsorted(group[by_row], np.arange(int(group.max(initial=0)) + 2))
+    pair_group = group[pos[:, 0]]
+    by_pair = np.argsort(pair_group, kind="stable")
+    pair_cuts = np.searchsorted(pair_group[by_pair], np.arange(int(group.max(initial=0)) + 2))
+    for g in range(row_cuts.size - 1):
+        members = by_row[row_cuts[g] : row_cuts[g + 1]]
+        mine = by_pair[pair_cuts[g] : pair_cuts[g + 1]]
+        if not mine.size:
+            continue
+        rs = rows[members].tolist()
+        if isinstance(tokens, TokenTable):
+            slices: Iterable[Sequence[np.ndarray]] = _table_shingle_slices(tokens, rs, k)
+        else:
+            slices = [shingle_sets([tokens[r] for r in rs], k)]
+        sets = _ShingleRows.build(slices, int(n_sh[members].sum()))
+        local = np.searchsorted(members, pos[mine])
+        for name, values in _overlaps(sets, local[:, 0], local[:, 1]).items():
+            out[name][mine] = values
+        del sets
+    return out
+
+
+_OVERLAP_SHINGLES = 1 << 26
+"""Shingles (with repeats) whose sets :func:`_pair_overlaps` holds at a time, about 9 bytes
+each: 600 MB, where a million articles' sets at once take several GB."""
+
+
 def _overlaps(rows: _ShingleRows, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
     """:func:`shingle_overlaps` of the sets of ``rows``."""
     inter = rows.counts(a, b).astype(np.float64)
@@ -1895,18 +1949,7 @@ def score_pairs(
     coverage = _all_coverage(sent, pairs, cfg, progress, conflict)
     # (after the sentence work: a large batch's shingle sets are not held through it)
     tokens = inputs.tokens
-    rs = rows.tolist()
-    if isinstance(tokens, TokenTable):
-        slices = _table_shingle_slices(tokens, rs, inputs.shingle_size)
-    else:
-        slices = iter([shingle_sets([tokens[r] for r in rs], inputs.shingle_size)])
-    k = inputs.shingle_size
-    lens = _word_counts(tokens, rows)
-    most = int(np.where(lens >= k, lens - k + 1, np.minimum(lens, 1)).sum())  # with repeats
-    shingles = _ShingleRows.build(slices, most)
-    pos = np.searchsorted(rows, pairs)
-    overlap = _overlaps(shingles, pos[:, 0], pos[:, 1])
-    del shingles
+    overlap = _pair_overlaps(tokens, rows, np.searchsorted(rows, pairs), inputs.shingle_size)
 
     def column(side: int, part: int) -> np.ndarray:
         return np.fromiter((c[side][part] for c in coverage), dtype=np.float64, count=len(pairs))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -301,6 +302,37 @@ def test_scorer_with_titles_and_times_equals_per_pair_reference(
         assert list(new.table.dtypes) == list(ref.table.dtypes)
         assert list(new.hits.items()) == list(ref.hits.items())
     assert set(new.table["relation"]) > {"exact", "related"}
+
+
+@pytest.mark.parametrize("table", [False, True])
+def test_shingle_overlaps_a_group_of_connected_rows_at_a_time(
+    table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs in several connected groups, the shingle sets made a few groups at a time:
+    the same table as the per-pair reference, with more than one set matrix built, and
+    each row's set made once."""
+    inputs, pairs = _inputs(21, 60)
+    if table:
+        inputs = dataclasses.replace(
+            inputs, tokens=TokenTable.from_texts(" ".join(s) for s in inputs.sentences)
+        )
+    pairs = pairs[pairs[:, 0] // 12 == pairs[:, 1] // 12]  # five groups of 12 rows
+    builds: list[int] = []
+    real = score_mod._ShingleRows.build
+
+    def counted(slices: Any, capacity: int) -> Any:
+        out = real(slices, capacity)
+        builds.append(out.matrix.shape[0])
+        return out
+
+    monkeypatch.setattr(score_mod._ShingleRows, "build", counted)
+    monkeypatch.setattr(score_mod, "_OVERLAP_SHINGLES", 400)
+    got = score_pairs(pairs, inputs, CFG, keep_unrelated=True)
+    assert len(builds) > 1
+    assert sum(builds) == np.unique(pairs).size
+    want = reference_score_pairs(pairs, inputs, CFG, keep_unrelated=True)
+    assert got.table.equals(want.table)
+    assert (got.table["jaccard"] > 0).any() and (got.table["jaccard"] < 1).any()
 
 
 def test_scorer_keeping_no_pair_gives_the_empty_table() -> None:

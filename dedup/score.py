@@ -229,37 +229,47 @@ class NameCounts:
 
 def name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
     """The case counts of :func:`title_names` over the batch's texts. Each text's sentences
-    are searched as one string, joined by :data:`_SENTENCE_JOIN`, and the capitalised words
-    are counted over the whole batch at once."""
+    are searched as one string, joined by :data:`_SENTENCE_JOIN`; the texts are taken
+    :data:`_NAME_ROWS` at a time (only one slice's strings and matches are held) and each
+    slice's capitalised words are counted at once."""
     n = max(len(sentences), 1)
-    texts = [_SENTENCE_JOIN.join(sents) for sents in sentences]
-    inner = {w.lower() for w in itertools.chain.from_iterable(map(_INNER_CAP_RE.findall, texts))}
-    if not inner:
-        return NameCounts({}, n)
-    caps = [_CAP_RE.findall(t) for t in texts]
-    # capitalised words, lower-cased, numbered in order of first appearance
-    raw_codes, raw = pd.factorize(
-        pd.Series(list(itertools.chain.from_iterable(caps)), dtype=object), sort=False
-    )
-    lower_of_raw, lowered = pd.factorize(
-        pd.Series([w.lower() for w in raw], dtype=object), sort=False
-    )
-    low = Counter(
-        w for w in itertools.chain.from_iterable(map(_LOWER_RE.findall, texts)) if w in inner
-    )
-    codes = np.asarray(lower_of_raw, dtype=np.int64)[raw_codes]
-    n_low = np.int64(len(lowered))
-    text_of = np.repeat(np.arange(len(caps), dtype=np.int64), [len(c) for c in caps])
-    cap = np.bincount(codes, minlength=len(lowered))
-    df = np.bincount(_sorted_unique(text_of * n_low + codes) % n_low, minlength=len(lowered))
-    return NameCounts(
-        {
-            w: (int(cap[k]), int(df[k]), low[w])
-            for k, w in enumerate(lowered.tolist())
-            if w in inner
-        },
-        n,
-    )
+    inner: set[str] = set()
+    low: Counter[str] = Counter()
+    # lower-cased capitalised word -> [times, texts], in order of first appearance
+    acc: dict[str, list[int]] = {}
+    for lo in range(0, len(sentences), _NAME_ROWS):
+        texts = [_SENTENCE_JOIN.join(sents) for sents in sentences[lo : lo + _NAME_ROWS]]
+        inner.update(w.lower() for t in texts for w in _INNER_CAP_RE.findall(t))
+        low.update(itertools.chain.from_iterable(map(_LOWER_RE.findall, texts)))
+        caps = [_CAP_RE.findall(t) for t in texts]
+        del texts
+        # this slice's capitalised words, lower-cased, numbered in order of first appearance
+        raw_codes, raw = pd.factorize(
+            pd.Series(list(itertools.chain.from_iterable(caps)), dtype=object), sort=False
+        )
+        if not len(raw):
+            continue
+        lower_of_raw, lowered = pd.factorize(
+            pd.Series([w.lower() for w in raw], dtype=object), sort=False
+        )
+        codes = np.asarray(lower_of_raw, dtype=np.int64)[raw_codes]
+        n_low = np.int64(len(lowered))
+        text_of = np.repeat(np.arange(len(caps), dtype=np.int64), [len(c) for c in caps])
+        cap = np.bincount(codes, minlength=len(lowered)).tolist()
+        df = np.bincount(_sorted_unique(text_of * n_low + codes) % n_low, minlength=len(lowered))
+        for w, c, d in zip(lowered.tolist(), cap, df.tolist(), strict=True):
+            seen = acc.get(w)
+            if seen is None:
+                acc[w] = [c, d]
+            else:
+                seen[0] += c
+                seen[1] += d
+    return NameCounts({w: (c, d, low[w]) for w, (c, d) in acc.items() if w in inner}, n)
+
+
+_NAME_ROWS = 16_384
+"""Texts whose sentences :func:`name_counts` joins and searches at a time: the joined
+strings and their matches of a whole large batch take several GB."""
 
 
 def title_names(

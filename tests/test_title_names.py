@@ -4,9 +4,13 @@ order."""
 
 from __future__ import annotations
 
+import random
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dedup.score as score_mod
 from dedup.score import _CAP_RE, _INNER_CAP_RE, name_counts, title_names
 from tests.score_reference import (
     REFERENCE_CAP_RE,
@@ -68,3 +72,29 @@ def test_title_name_searches_equal_the_plain_patterns(text: str) -> None:
     patterns find, in the same order."""
     assert _CAP_RE.findall(text) == REFERENCE_CAP_RE.findall(text)
     assert _INNER_CAP_RE.findall(text) == REFERENCE_INNER_CAP_RE.findall(text)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3])
+def test_case_counts_a_few_texts_at_a_time_equal_the_whole_batch(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Texts searched a slice at a time: the same counts, in the same order, as the whole
+    batch at once, and the same names as the sentence-by-sentence reference."""
+    rng = random.Random(rows)
+    glue = [g for g in _GLUE if g]
+    sentences = [
+        [
+            "".join(rng.choice(glue) + rng.choice(_WORDS) for _ in range(rng.randrange(9)))
+            for _ in range(rng.randrange(4))
+        ]
+        for _ in range(12)
+    ]
+    titles = [" ".join(rng.choices(_WORDS, k=3)) for _ in sentences]
+    whole = name_counts(sentences)
+    monkeypatch.setattr(score_mod, "_NAME_ROWS", rows)
+    sliced = name_counts(sentences)
+    assert list(sliced.counts.items()) == list(whole.counts.items())
+    assert sliced.n_texts == whole.n_texts == 12
+    assert len(whole.counts) >= 2
+    want = reference_title_names(titles, sentences)
+    assert title_names(titles, sentences, sliced) == want

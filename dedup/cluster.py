@@ -11,11 +11,12 @@ stories), it joins only the group that covers most of it, so it never chains two
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from dedup.config import ClusterConfig
 from dedup.score import VERSION_RELATIONS
@@ -59,32 +60,106 @@ class Edge:
     weak: bool = False  # a rewrite: reworded sentences, no long shared runs of words
 
 
-def edges_from_pairs(
-    table: pd.DataFrame, hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
-) -> list[Edge]:
-    """Version edges from a scored-pairs table (columns ``i, j, relation`` and scores)."""
-    out: list[Edge] = []
-    versions = table[table["relation"].isin(VERSION_RELATIONS)]
-    for rec in versions.itertuples(index=False):
-        i, j = int(rec.i), int(rec.j)
-        hb, ha = hits.get((i, j), (frozenset(), frozenset()))
-        out.append(
-            Edge(
-                a=i,
-                b=j,
-                share_a_in_b=max(float(rec.containment_a_in_b), float(rec.coverage_a_in_b)),
-                share_b_in_a=max(float(rec.containment_b_in_a), float(rec.coverage_b_in_a)),
-                hits_in_b=hb,
-                hits_in_a=ha,
-                strong=rec.relation in ("exact", "near_copy"),
-                weak=rec.relation == "rewrite",
-            )
+@dataclass(frozen=True)
+class EdgeTable:
+    """Version edges as arrays, one entry per pair of rows ``a < b``: the share of
+    each side found in the other, whether it is an exact or near copy (``strong``) or a
+    rewrite (``weak``), and the sentences each side matched (``hits``, looked up only for
+    the edges that make one text the container of another)."""
+
+    a: np.ndarray  # int64
+    b: np.ndarray  # int64
+    share_a_in_b: np.ndarray  # float64
+    share_b_in_a: np.ndarray  # float64
+    strong: np.ndarray  # bool
+    weak: np.ndarray  # bool
+    hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
+    """(a, b) -> (sentences of b matched by a, sentences of a matched by b); a missing
+    edge matched none."""
+
+    @classmethod
+    def of(cls, edges: Sequence[Edge]) -> EdgeTable:
+        """The table of a list of :class:`Edge` records (one per pair), in their order."""
+        if len({(e.a, e.b) for e in edges}) < len(edges):
+            raise ValueError("an edge table holds one edge per pair of rows")
+        return cls(
+            a=np.array([e.a for e in edges], dtype=np.int64),
+            b=np.array([e.b for e in edges], dtype=np.int64),
+            share_a_in_b=np.array([e.share_a_in_b for e in edges], dtype=np.float64),
+            share_b_in_a=np.array([e.share_b_in_a for e in edges], dtype=np.float64),
+            strong=np.array([e.strong for e in edges], dtype=bool),
+            weak=np.array([e.weak for e in edges], dtype=bool),
+            hits={(e.a, e.b): (e.hits_in_b, e.hits_in_a) for e in edges},
         )
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def subset(self, keep: np.ndarray) -> EdgeTable:
+        """The edges where ``keep`` (a boolean mask) is true, in order."""
+        return EdgeTable(
+            self.a[keep],
+            self.b[keep],
+            self.share_a_in_b[keep],
+            self.share_b_in_a[keep],
+            self.strong[keep],
+            self.weak[keep],
+            self.hits,
+        )
+
+    def matched(self, a: int, b: int) -> tuple[frozenset[int], frozenset[int]]:
+        return self.hits.get((a, b), (_NONE, _NONE))
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+def larger_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``max(x, y)`` element by element as Python's ``max`` takes it (``y`` only when it is
+    greater, so a NaN in ``x`` is kept and one in ``y`` is not)."""
+    out: np.ndarray = np.where(y > x, y, x)
     return out
 
 
-def sibling_edges(edges: Sequence[Edge], times: np.ndarray, hours: float) -> set[int]:
-    """Indexes of the weak edges that only link siblings: two texts published within
+def edges_from_pairs(
+    table: pd.DataFrame, hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
+) -> EdgeTable:
+    """Version edges from a scored-pairs table (columns ``i, j, relation`` and scores)."""
+    versions = table[table["relation"].isin(VERSION_RELATIONS)]
+    relation = versions["relation"].astype(str).to_numpy()
+
+    def col(name: str) -> np.ndarray:
+        values: np.ndarray = versions[name].to_numpy(dtype=np.float64)
+        return values
+
+    return EdgeTable(
+        a=versions["i"].to_numpy(dtype=np.int64),
+        b=versions["j"].to_numpy(dtype=np.int64),
+        share_a_in_b=larger_of(col("containment_a_in_b"), col("coverage_a_in_b")),
+        share_b_in_a=larger_of(col("containment_b_in_a"), col("coverage_b_in_a")),
+        strong=(relation == "exact") | (relation == "near_copy"),
+        weak=relation == "rewrite",
+        hits=hits,
+    )
+
+
+def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each of ``n`` rows, the smallest row of its connected component over the
+    edges ``a[k] - b[k]`` (what :class:`UnionFind` labels give for the same unions)."""
+    from scipy.sparse.csgraph import connected_components
+
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    graph = sp.csr_matrix((np.ones(len(a), dtype=np.int32), (a, b)), shape=(n, n))
+    count, comp = connected_components(graph, directed=False)
+    low = np.full(count, n, dtype=np.int64)
+    np.minimum.at(low, comp, np.arange(n, dtype=np.int64))
+    out: np.ndarray = low[comp]
+    return out
+
+
+def sibling_edges(edges: EdgeTable, times: np.ndarray, hours: float) -> np.ndarray:
+    """Mask of the weak edges that only link siblings: two texts published within
     ``hours`` of each other, at least one of which already has an earlier version (a text
     it is a version of, published at least ``hours`` before it).
 
@@ -93,58 +168,47 @@ def sibling_edges(edges: Sequence[Edge], times: np.ndarray, hours: float) -> set
     and one without (an independent report of the same event sharing its quotes and facts)
     would chain the independent report into the source's story."""
     if not hours:
-        return set()
+        return np.zeros(len(edges), dtype=bool)
     gap = hours * 3600.0
-
-    def before(x: int, y: int) -> bool:  # x published at least `hours` before y
-        return bool(times[y] - times[x] >= gap)
-
+    a_first = times[edges.b] - times[edges.a] >= gap  # a published at least `hours` before b
+    b_first = ~a_first & (times[edges.a] - times[edges.b] >= gap)
     has_source = np.zeros(len(times), dtype=bool)
-    for e in edges:
-        if before(e.a, e.b):
-            has_source[e.b] = True
-        elif before(e.b, e.a):
-            has_source[e.a] = True
-    return {
-        k
-        for k, e in enumerate(edges)
-        if e.weak
-        and not before(e.a, e.b)
-        and not before(e.b, e.a)
-        and (has_source[e.a] != has_source[e.b])
-    }
+    has_source[edges.b[a_first]] = True
+    has_source[edges.a[b_first]] = True
+    mask: np.ndarray = (
+        edges.weak
+        & ~a_first
+        & ~(times[edges.a] - times[edges.b] >= gap)
+        & (has_source[edges.a] != has_source[edges.b])
+    )
+    return mask
 
 
 def sibling_rewrites(
-    edges: Sequence[Edge],
+    edges: EdgeTable,
     times: np.ndarray,
     sourced: np.ndarray,
     hours: float,
     mutual: float | None = None,
-) -> set[int]:
-    """Indexes of the weak edges from a text with a possible source (``sourced``) to a text
+) -> np.ndarray:
+    """Mask of the weak edges from a text with a possible source (``sourced``) to a text
     not published at least ``hours`` before it: such a text joins its story through its
     sources (directly or by :func:`attach_to_stories`), not through a loose match with a
     sibling written at the same time or a later text. An edge whose texts each retell at
-    least ``mutual`` (when given) of the other is not a loose match and stays: a wire story that merely
-    has an older candidate (a related report) keeps its full rewrites."""
+    least ``mutual`` (when given) of the other is not a loose match and stays: a wire story
+    that merely has an older candidate (a related report) keeps its full rewrites."""
     gap = hours * 3600.0
-
-    def sibling(x: int, y: int) -> bool:  # x has a possible source and y is not one of them
-        return bool(sourced[x]) and not times[x] - times[y] >= gap
-
-    return {
-        k
-        for k, e in enumerate(edges)
-        if e.weak
-        and (mutual is None or min(e.share_a_in_b, e.share_b_in_a) < mutual)
-        and (sibling(e.a, e.b) or sibling(e.b, e.a))
-    }
+    a_sibling = sourced[edges.a] & ~(times[edges.a] - times[edges.b] >= gap)
+    b_sibling = sourced[edges.b] & ~(times[edges.b] - times[edges.a] >= gap)
+    loose: np.ndarray = edges.weak & (a_sibling | b_sibling)
+    if mutual is not None:
+        loose &= np.minimum(edges.share_a_in_b, edges.share_b_in_a) < mutual
+    return loose
 
 
 def cluster_rows(
     n: int,
-    edges: Sequence[Edge],
+    edges: EdgeTable,
     cfg: ClusterConfig,
     times: np.ndarray | None = None,
     sourced: np.ndarray | None = None,
@@ -159,23 +223,36 @@ def cluster_rows(
         skip = sibling_edges(edges, times, cfg.source_hours)
         if sourced is not None and cfg.story_hours:
             skip |= sibling_rewrites(edges, times, sourced, cfg.story_hours, cfg.mutual_coverage)
-        edges = [e for k, e in enumerate(edges) if k not in skip]
-    uf = UnionFind(n)
-    contained: dict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)
-    neighbours: dict[int, set[int]] = defaultdict(set)
-    for e in edges:
-        neighbours[e.a].add(e.b)
-        neighbours[e.b].add(e.a)
-        if e.strong or min(e.share_a_in_b, e.share_b_in_a) >= cfg.mutual_coverage:
-            uf.union(e.a, e.b)
-        elif e.share_a_in_b >= e.share_b_in_a:
-            contained[e.b].append((e.a, e.hits_in_b))
-        else:
-            contained[e.a].append((e.b, e.hits_in_a))
-    mutual_root = uf.labels()
-    for v in sorted(contained):
-        members = sorted(contained[v])
-        groups = _group_contained(members, neighbours, mutual_root, cfg.bundle_overlap)
+        edges = edges.subset(~skip)
+    a, b = edges.a, edges.b
+    joins = edges.strong | (
+        np.minimum(edges.share_a_in_b, edges.share_b_in_a) >= cfg.mutual_coverage
+    )
+    mutual_root = component_labels(n, a[joins], b[joins])
+    # The other edges make one side the container of the other: the larger share is the
+    # contained text's.
+    a_in_b = ~joins & (edges.share_a_in_b >= edges.share_b_in_a)
+    b_in_a = ~joins & ~a_in_b
+    container = np.concatenate([b[a_in_b], a[b_in_a]])
+    member = np.concatenate([a[a_in_b], b[b_in_a]])
+    order = np.lexsort((member, container))
+    container, member = container[order], member[order]
+    starts = np.flatnonzero(np.r_[True, container[1:] != container[:-1]][: len(container)])
+    sizes = np.diff(np.append(starts, len(container)))
+    # A page containing one text joins it; a page containing several joins the group that
+    # covers most of it (all of them when they tell one story).
+    alone = np.repeat(sizes == 1, sizes)
+    join_v, join_u = [container[alone]], [member[alone]]
+    shared = member[~alone]
+    near = np.isin(a, shared) & np.isin(b, shared)
+    adjacent = set(zip(a[near].tolist(), b[near].tolist(), strict=True))
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        v = int(container[start])
+        members = [
+            (u, edges.matched(u, v)[0] if u < v else edges.matched(v, u)[1])
+            for u in member[start : start + size].tolist()
+        ]
+        groups = _group_contained(members, adjacent, mutual_root, cfg.bundle_overlap)
         if len(groups) == 1:
             chosen = groups[0]
         else:
@@ -190,19 +267,23 @@ def cluster_rows(
                 return (len(covered), -min(g))
 
             chosen = max(groups, key=cover)
-        for u in chosen:
-            uf.union(v, u)
-    return uf.labels()
+        join_v.append(np.full(len(chosen), v, dtype=np.int64))
+        join_u.append(np.asarray(chosen, dtype=np.int64))
+    return component_labels(
+        n, np.concatenate([a[joins], *join_v]), np.concatenate([b[joins], *join_u])
+    )
 
 
 def _group_contained(
     members: list[tuple[int, frozenset[int]]],
-    neighbours: dict[int, set[int]],
+    adjacent: set[tuple[int, int]],
     mutual_root: np.ndarray,
     overlap: float,
 ) -> list[list[int]]:
-    """Group the articles contained in one page: together when they are versions of each
-    other or match overlapping parts of the page."""
+    """Group the articles contained in one page (``members``: each with the sentences of
+    the page it matched, in row order): together when they are versions of each other
+    (``adjacent``: edges as ``(a, b)``, ``a < b``) or match overlapping parts of the
+    page."""
     ids = [u for u, _ in members]
     local = UnionFind(len(ids))
     for x in range(len(ids)):
@@ -212,7 +293,7 @@ def _group_contained(
             small = min(len(hu), len(hw))
             if (
                 mutual_root[u] == mutual_root[w]
-                or w in neighbours[u]
+                or (min(u, w), max(u, w)) in adjacent
                 or (small and len(hu & hw) >= overlap * small)
                 or not small
             ):
@@ -223,16 +304,29 @@ def _group_contained(
     return [sorted(g) for _, g in sorted(groups.items())]
 
 
-def choose_canonical(
-    members: Sequence[int], times: np.ndarray, n_words: np.ndarray, ids: Sequence[str]
-) -> int:
-    """The canonical version: earliest published, then most complete, then smallest id."""
-
-    def key(r: int) -> tuple[float, int, str]:
-        t = times[r]
-        return (np.inf if np.isnan(t) else float(t), -int(n_words[r]), ids[r])
-
-    return min(members, key=key)
+def canonical_rows(
+    labels: np.ndarray, times: np.ndarray, n_words: np.ndarray, ids: np.ndarray
+) -> np.ndarray:
+    """For each row, the canonical version of its cluster (rows with equal ``labels``):
+    the earliest published (unknown times last), then the most complete (``n_words``),
+    then the smallest id."""
+    labels = np.asarray(labels, dtype=np.int64)
+    n = len(labels)
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[np.argsort(np.asarray(ids, dtype=object), kind="stable")] = np.arange(n)
+    order = np.lexsort(
+        (
+            id_rank,
+            -np.asarray(n_words, dtype=np.int64),
+            np.where(np.isnan(times), np.inf, times),
+            labels,
+        )
+    )
+    firsts = order[np.r_[True, labels[order][1:] != labels[order][:-1]][:n]]
+    canon_of = np.zeros(n, dtype=np.int64)
+    canon_of[labels[firsts]] = firsts
+    out: np.ndarray = canon_of[labels]
+    return out
 
 
 StoryCoverage = Callable[
@@ -269,36 +363,42 @@ def attach_to_stories(
     digest of two unrelated stories joins only the first."""
     if times is None or not cfg.story_hours or len(pairs) == 0:
         return labels.copy()
-    clusters: dict[int, list[int]] = defaultdict(list)
-    for r, lab in enumerate(labels.tolist()):
-        clusters[lab].append(r)
-    partners: dict[int, set[int]] = defaultdict(set)
-    for i, j in np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist():
-        partners[i].add(j)
-        partners[j].add(i)
-    queries: list[tuple[int, Sequence[int]]] = []
-    for v in sorted(partners):
-        if n_words[v] < min_words or any(
-            _may_source(times, u, v, cfg.story_hours) for u in clusters[int(labels[v])]
-        ):
-            continue
-        members = [u for u in sorted(partners[v]) if _may_source(times, u, v, cfg.story_hours)]
-        if members:
-            queries.append((v, members))
-    uf = UnionFind(len(labels))
-    for r, lab in enumerate(labels.tolist()):
-        uf.union(r, lab)
-    for (v, _), (retold, reused, parts, told) in zip(queries, coverage(queries), strict=True):
+    labels = np.asarray(labels, dtype=np.int64)
+    gap = cfg.story_hours * 3600.0
+    # A text is asked about when it is long enough and no text of its cluster so far may
+    # be its source: its time is less than story_hours after its cluster's earliest.
+    earliest = np.full(len(labels), np.inf)
+    np.fmin.at(earliest, labels, times)
+    open_ = (np.asarray(n_words) >= min_words) & ~(times - earliest[labels] >= gap)
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    u = np.concatenate([p[:, 0], p[:, 1]])  # possible source
+    v = np.concatenate([p[:, 1], p[:, 0]])  # the text asked about
+    keep = open_[v] & (times[v] - times[u] >= gap)
+    key = np.unique(v[keep] * len(labels) + u[keep])
+    v, u = key // len(labels), key % len(labels)
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]][: len(v)])
+    members = [m.tolist() for m in np.split(u, starts[1:])] if len(v) else []
+    queries: list[tuple[int, Sequence[int]]] = list(zip(v[starts].tolist(), members, strict=True))
+    join_v: list[int] = []
+    join_u: list[int] = []
+    for (q, _), (retold, reused, parts, told) in zip(queries, coverage(queries), strict=True):
         if not parts or (reused < cfg.story_reuse and retold < cfg.story_retell):
             continue
         if told < cfg.story_narrative:
             continue  # it shares quoted speech with its sources, not their telling
         top = parts[0][0]
-        uf.union(v, top)
-        for u, share in parts[1:]:
-            if share >= cfg.story_part and related is not None and related(top, u):
-                uf.union(v, u)
-    return uf.labels()
+        join_v.append(q)
+        join_u.append(top)
+        for w, share in parts[1:]:
+            if share >= cfg.story_part and related is not None and related(top, w):
+                join_v.append(q)
+                join_u.append(w)
+    rows = np.arange(len(labels), dtype=np.int64)
+    return component_labels(
+        len(labels),
+        np.concatenate([rows, np.asarray(join_v, dtype=np.int64)]),
+        np.concatenate([labels, np.asarray(join_u, dtype=np.int64)]),
+    )
 
 
 def attach_teasers(labels: np.ndarray, matches: Sequence[tuple[int, int, float]]) -> np.ndarray:
@@ -313,19 +413,18 @@ def attach_teasers(labels: np.ndarray, matches: Sequence[tuple[int, int, float]]
     for r, p, _ in matches:
         stories[r].add(int(labels[p]))
         first.setdefault(r, p)
-    uf = UnionFind(len(labels))
-    for r, lab in enumerate(labels.tolist()):
-        uf.union(r, lab)
-    for r in sorted(stories):
-        if sizes[labels[r]] == 1 and len(stories[r]) == 1:
-            uf.union(r, first[r])
-    return uf.labels()
-
-
-def _may_source(times: np.ndarray, u: int, v: int, hours: float) -> bool:
-    """Whether ``u`` was published at least ``hours`` before ``v`` (False when either
-    time is unknown)."""
-    return bool(times[v] - times[u] >= hours * 3600.0)
+    alone = [r for r in sorted(stories) if sizes[labels[r]] == 1 and len(stories[r]) == 1]
+    rows = np.arange(len(labels), dtype=np.int64)
+    return component_labels(
+        len(labels),
+        np.concatenate([rows, np.asarray(alone, dtype=np.int64)]),
+        np.concatenate(
+            [
+                np.asarray(labels, dtype=np.int64),
+                np.asarray([first[r] for r in alone], dtype=np.int64),
+            ]
+        ),
+    )
 
 
 def sourced_rows(pairs: np.ndarray, times: np.ndarray, hours: float) -> np.ndarray:

@@ -23,9 +23,10 @@ from dedup.clean import clean_table
 from dedup.cluster import (
     attach_teasers,
     attach_to_stories,
-    choose_canonical,
+    canonical_rows,
     cluster_rows,
     edges_from_pairs,
+    larger_of,
     sourced_rows,
 )
 from dedup.config import Config
@@ -275,65 +276,59 @@ def _describe_clusters(
     A member that was not a candidate pair with its canonical is scored against it with
     the candidates' sentence statistics, so that its scores are on the same scale."""
     scored = scored_pairs.table
-    ids = table["id"].tolist()
-    n_words = table["n_words"].to_numpy()
-    members: dict[int, list[int]] = {}
-    for r, lab in enumerate(labels.tolist()):
-        members.setdefault(lab, []).append(r)
-    canon: dict[int, int] = {
-        lab: choose_canonical(m, times, n_words, ids) for lab, m in members.items()
-    }
-    known = {
-        (int(i), int(j)): k for k, (i, j) in enumerate(zip(scored["i"], scored["j"], strict=True))
-    }
-    need = sorted(
-        {
-            (min(r, canon[lab]), max(r, canon[lab]))
-            for lab, m in members.items()
-            if len(m) > 1
-            for r in m
-            if r != canon[lab]
-        }
-        - set(known)
-    )
+    ids = np.asarray(table["id"].tolist(), dtype=object)
+    n = len(ids)
+    labels = np.asarray(labels, dtype=np.int64)
+    canon = canonical_rows(labels, times, table["n_words"].to_numpy(), ids)
+    firsts = np.flatnonzero(canon == np.arange(n))
+    size = np.bincount(labels, minlength=n)[labels]
+    member = np.flatnonzero(canon != np.arange(n))  # in clusters of two or more
+    lo = np.minimum(member, canon[member])
+    hi = np.maximum(member, canon[member])
+    known = scored["i"].to_numpy(dtype=np.int64) * n + scored["j"].to_numpy(dtype=np.int64)
+    need = np.setdiff1d(lo * n + hi, known)
     extra = score_pairs(
-        np.array(need, dtype=np.int64).reshape(-1, 2),
+        np.column_stack([need // n, need % n]).astype(np.int64).reshape(-1, 2),
         inputs,
         config.score,
         keep_unrelated=True,
         sentence_index=scored_pairs.sentence_index,
     ).table
     lookup = pd.concat([scored, extra], ignore_index=True).drop_duplicates(["i", "j"])
-    by_pair = {
-        (int(i), int(j)): rec
-        for (i, j), rec in zip(
-            zip(lookup["i"], lookup["j"], strict=True), lookup.itertuples(index=False), strict=True
-        )
-    }
-    rows: list[dict[str, object]] = []
-    for lab, m in members.items():
-        c = canon[lab]
-        cluster_id = cluster_id_for(ids[c])
-        for r in m:
-            if r == c:
-                sim, rel = 1.0, "canonical"
-            else:
-                rec = by_pair[(min(r, c), max(r, c))]
-                if r < c:
-                    sim = max(rec.containment_a_in_b, rec.coverage_a_in_b)
-                else:
-                    sim = max(rec.containment_b_in_a, rec.coverage_b_in_a)
-                rel = rec.relation if rec.relation in VERSION_RELATIONS else "chained"
-            rows.append(
-                {
-                    "id": ids[r],
-                    "cluster_id": cluster_id,
-                    "is_canonical": r == c,
-                    "size": len(m),
-                    "similarity_to_canonical": float(sim),
-                    "relation_to_canonical": rel,
-                }
-            )
-    clusters = pd.DataFrame(rows, columns=list(CLUSTER_COLUMNS))
+    keys = lookup["i"].to_numpy(dtype=np.int64) * n + lookup["j"].to_numpy(dtype=np.int64)
+    by_key = np.argsort(keys, kind="stable")
+    want = lo * n + hi
+    at = by_key[np.minimum(np.searchsorted(keys, want, sorter=by_key), len(keys) - 1)]
+    if not np.array_equal(keys[at], want):
+        raise RuntimeError("a cluster member was not scored against its canonical")
+
+    def col(name: str) -> np.ndarray:
+        values: np.ndarray = lookup[name].to_numpy(dtype=np.float64)[at]
+        return values
+
+    first = member < canon[member]  # the member is the pair's side a
+    sim = np.ones(n)
+    sim[member] = np.where(
+        first,
+        larger_of(col("containment_a_in_b"), col("coverage_a_in_b")),
+        larger_of(col("containment_b_in_a"), col("coverage_b_in_a")),
+    )
+    relation = lookup["relation"].astype(str).to_numpy(dtype=object)[at]
+    rel = np.full(n, "canonical", dtype=object)
+    rel[member] = np.where(np.isin(relation, sorted(VERSION_RELATIONS)), relation, "chained")
+    cluster_ids = np.asarray([cluster_id_for(x) for x in ids[firsts].tolist()], dtype=object)
+    id_of_label = np.empty(n, dtype=np.int64)
+    id_of_label[labels[firsts]] = np.arange(len(firsts))
+    clusters = pd.DataFrame(
+        {
+            "id": ids,
+            "cluster_id": cluster_ids[id_of_label[labels]],
+            "is_canonical": canon == np.arange(n),
+            "size": size,
+            "similarity_to_canonical": sim,
+            "relation_to_canonical": rel,
+        },
+        columns=list(CLUSTER_COLUMNS),
+    )
     clusters = clusters.sort_values(["cluster_id", "id"], kind="stable").reset_index(drop=True)
     return clusters, extra

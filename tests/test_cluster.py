@@ -1,5 +1,6 @@
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from hypothesis import given
@@ -7,16 +8,24 @@ from hypothesis import strategies as st
 
 from dedup.cluster import (
     Edge,
+    EdgeTable,
     UnionFind,
+    attach_teasers,
     attach_to_stories,
-    choose_canonical,
+    canonical_rows,
     cluster_rows,
+    sibling_edges,
     sibling_rewrites,
     sourced_rows,
 )
 from dedup.config import ClusterConfig
+from tests import cluster_reference as ref
 
 CFG = ClusterConfig()
+
+
+def _marked(mask: np.ndarray) -> set[int]:
+    return set(np.flatnonzero(mask).tolist())
 
 
 def edge(
@@ -32,7 +41,7 @@ def edge(
 
 
 def test_mutual_edges_join() -> None:
-    labels = cluster_rows(3, [edge(0, 1, 0.9, 0.9)], CFG)
+    labels = cluster_rows(3, EdgeTable.of([edge(0, 1, 0.9, 0.9)]), CFG)
     assert labels[0] == labels[1] != labels[2]
 
 
@@ -42,7 +51,7 @@ def test_bundle_page_does_not_chain_two_stories() -> None:
         edge(0, 2, 1.0, 0.5, hb={0, 1, 2, 3, 4}),
         edge(1, 2, 1.0, 0.5, hb={5, 6, 7, 8, 9}),
     ]
-    labels = cluster_rows(3, edges, CFG)
+    labels = cluster_rows(3, EdgeTable.of(edges), CFG)
     assert labels[0] != labels[1]
     assert labels[2] in (labels[0], labels[1])
 
@@ -54,22 +63,21 @@ def test_wire_with_many_partial_rewrites_stays_one_story() -> None:
         edge(0, 2, 0.3, 0.8, ha={1, 2, 3}),
         edge(0, 3, 0.2, 0.9, ha={0, 3}),
     ]
-    labels = cluster_rows(4, edges, CFG)
+    labels = cluster_rows(4, EdgeTable.of(edges), CFG)
     assert len(set(labels.tolist())) == 1
 
 
 @given(st.integers(min_value=2, max_value=12), st.randoms(use_true_random=False))
 def test_clusters_are_a_partition_independent_of_edge_order(n: int, rnd: random.Random) -> None:
     edges = []
-    for _ in range(n):
-        a, b = sorted(rnd.sample(range(n), 2))
+    for a, b in sorted({tuple(sorted(rnd.sample(range(n), 2))) for _ in range(n)}):
         hb = frozenset(rnd.sample(range(6), 3))
         ha = frozenset(rnd.sample(range(6), 3))
         edges.append(edge(a, b, rnd.random(), rnd.random(), hb, ha, rnd.random() < 0.2))
-    labels = cluster_rows(n, edges, CFG)
+    labels = cluster_rows(n, EdgeTable.of(edges), CFG)
     shuffled = edges[:]
     rnd.shuffle(shuffled)
-    assert np.array_equal(labels, cluster_rows(n, shuffled, CFG))
+    assert np.array_equal(labels, cluster_rows(n, EdgeTable.of(shuffled), CFG))
     assert len(labels) == n
     assert all(labels[i] <= i for i in range(n))  # the root is the smallest member
 
@@ -84,8 +92,14 @@ def test_union_find() -> None:
 def test_canonical_earliest_then_longest() -> None:
     times = np.array([100.0, 50.0, 50.0, np.nan])
     words = np.array([10, 5, 9, 100])
-    assert choose_canonical([0, 1, 2, 3], times, words, ["a", "b", "c", "d"]) == 2
-    assert choose_canonical([0, 1], np.array([np.nan, np.nan]), np.array([1, 2]), ["a", "b"]) == 1
+    one = np.zeros(4, dtype=np.int64)
+    assert canonical_rows(one, times, words, np.array(["a", "b", "c", "d"])).tolist() == [2] * 4
+    unknown = canonical_rows(np.zeros(2), np.array([np.nan, np.nan]), np.array([1, 2]), ["a", "b"])
+    assert unknown.tolist() == [1, 1]
+    ties = canonical_rows(
+        np.array([0, 0, 2]), np.array([5.0, 5.0, 1.0]), np.array([3, 3, 1]), ["b", "a", "c"]
+    )
+    assert ties.tolist() == [1, 1, 2]  # then the smallest id; each cluster its own
 
 
 def test_weak_sibling_edge_does_not_chain_an_independent_report() -> None:
@@ -96,13 +110,15 @@ def test_weak_sibling_edge_does_not_chain_an_independent_report() -> None:
     source = Edge(0, 1, 0.3, 0.9, frozenset({0}), frozenset({0}), False, weak=True)
     sibling = Edge(1, 2, 0.9, 0.3, frozenset({0}), frozenset({0}), False, weak=True)
     guard = ClusterConfig(source_hours=6.0)
-    with_guard = cluster_rows(3, [source, sibling], guard, times)
+    with_guard = cluster_rows(3, EdgeTable.of([source, sibling]), guard, times)
     assert with_guard[0] == with_guard[1] != with_guard[2]
-    without_times = cluster_rows(3, [source, sibling], guard)
+    without_times = cluster_rows(3, EdgeTable.of([source, sibling]), guard)
     assert without_times[0] == without_times[1] == without_times[2]
     copy = Edge(1, 2, 0.9, 0.9, frozenset({0}), frozenset({0}), True)
-    strong = cluster_rows(3, [source, copy], guard, times)
-    assert len(set(cluster_rows(3, [source, sibling], CFG, times))) == 1  # off by default
+    strong = cluster_rows(3, EdgeTable.of([source, copy]), guard, times)
+    assert (
+        len(set(cluster_rows(3, EdgeTable.of([source, sibling]), CFG, times))) == 1
+    )  # off by default
     assert strong[0] == strong[1] == strong[2]
 
 
@@ -172,11 +188,13 @@ def test_text_with_a_source_does_not_chain_through_a_sibling() -> None:
     assert sourced.tolist() == [False, True, False]
     source = Edge(0, 1, 0.3, 0.9, frozenset({0}), frozenset({0}), False, weak=True)
     sibling = Edge(1, 2, 0.9, 0.3, frozenset({0}), frozenset({0}), False, weak=True)
-    assert sibling_rewrites([source, sibling], times, sourced, CFG.story_hours) == {1}
-    labels = cluster_rows(3, [source, sibling], CFG, times, sourced)
+    assert _marked(
+        sibling_rewrites(EdgeTable.of([source, sibling]), times, sourced, CFG.story_hours)
+    ) == {1}
+    labels = cluster_rows(3, EdgeTable.of([source, sibling]), CFG, times, sourced)
     assert labels[0] == labels[1] != labels[2]
     copy = Edge(1, 2, 0.9, 0.9, frozenset({0}), frozenset({0}), True)
-    assert len(set(cluster_rows(3, [source, copy], CFG, times, sourced))) == 1
+    assert len(set(cluster_rows(3, EdgeTable.of([source, copy]), CFG, times, sourced))) == 1
 
 
 def test_a_wire_story_with_an_older_related_candidate_keeps_its_full_rewrites() -> None:
@@ -190,9 +208,143 @@ def test_a_wire_story_with_an_older_related_candidate_keeps_its_full_rewrites() 
     assert sourced[1]
     full = Edge(1, 2, 1.0, 1.0, frozenset({0}), frozenset({0}), False, weak=True)
     loose = Edge(1, 3, 0.9, 0.3, frozenset({0}), frozenset({0}), False, weak=True)
-    assert sibling_rewrites([full, loose], times, sourced, CFG.story_hours) == {0, 1}
-    assert sibling_rewrites(
-        [full, loose], times, sourced, CFG.story_hours, CFG.mutual_coverage
+    assert _marked(
+        sibling_rewrites(EdgeTable.of([full, loose]), times, sourced, CFG.story_hours)
+    ) == {0, 1}
+    assert _marked(
+        sibling_rewrites(
+            EdgeTable.of([full, loose]), times, sourced, CFG.story_hours, CFG.mutual_coverage
+        )
     ) == {1}
-    labels = cluster_rows(4, [full, loose], CFG, times, sourced)
+    labels = cluster_rows(4, EdgeTable.of([full, loose]), CFG, times, sourced)
     assert labels[1] == labels[2] != labels[3]
+
+
+def _random_edges(n: int, rnd: random.Random) -> list[Edge]:
+    pairs = sorted({tuple(sorted(rnd.sample(range(n), 2))) for _ in range(2 * n)})
+    out = []
+    for a, b in pairs:
+        strong = rnd.random() < 0.1
+        out.append(
+            Edge(
+                a,
+                b,
+                rnd.choice([0.2, 0.5, 0.9, rnd.random()]),
+                rnd.choice([0.2, 0.5, 0.9, rnd.random()]),
+                frozenset(rnd.sample(range(8), rnd.randint(0, 4))),
+                frozenset(rnd.sample(range(8), rnd.randint(0, 4))),
+                strong,
+                weak=not strong and rnd.random() < 0.5,
+            )
+        )
+    return out
+
+
+def _random_times(n: int, rnd: random.Random) -> np.ndarray:
+    hour = 3600.0
+    return np.array([np.nan if rnd.random() < 0.1 else rnd.randint(0, 60) * hour for _ in range(n)])
+
+
+@given(st.integers(min_value=2, max_value=30), st.randoms(use_true_random=False))
+def test_cluster_rows_equal_the_edge_by_edge_reference(n: int, rnd: random.Random) -> None:
+    """Sibling masks and labels equal the first implementation's (Edge lists, a Python
+    union-find) with and without times, sources and guards; bundle pages included."""
+    edges = _random_edges(n, rnd)
+    table = EdgeTable.of(edges)
+    times = _random_times(n, rnd)
+    pairs = np.array([(e.a, e.b) for e in edges], dtype=np.int64).reshape(-1, 2)
+    sourced = sourced_rows(pairs, times, 12.0)
+    for cfg in (CFG, ClusterConfig(source_hours=6.0), ClusterConfig(story_hours=0.0)):
+        assert _marked(sibling_edges(table, times, 6.0)) == ref.reference_sibling_edges(
+            edges, times, 6.0
+        )
+        assert _marked(
+            sibling_rewrites(table, times, sourced, 12.0, cfg.mutual_coverage)
+        ) == ref.reference_sibling_rewrites(edges, times, sourced, 12.0, cfg.mutual_coverage)
+        for args in ((), (times,), (times, sourced)):
+            got = cluster_rows(n, table, cfg, *args)
+            assert got.tolist() == ref.reference_cluster_rows(n, edges, cfg, *args).tolist()
+
+
+def test_cluster_rows_reference_check_sees_a_bundle_page() -> None:
+    """The random comparison above meets bundle pages: a page containing two groups that
+    match disjoint parts of it joins only one of them."""
+    edges = [
+        Edge(0, 2, 1.0, 0.4, frozenset({0, 1, 2}), frozenset({0}), False),
+        Edge(1, 2, 1.0, 0.3, frozenset({5, 6}), frozenset({0}), False),
+    ]
+    got = cluster_rows(3, EdgeTable.of(edges), CFG)
+    assert got.tolist() == ref.reference_cluster_rows(3, edges, CFG).tolist() == [0, 1, 0]
+
+
+@given(st.integers(min_value=2, max_value=30), st.randoms(use_true_random=False))
+def test_story_and_teaser_passes_equal_the_reference(n: int, rnd: random.Random) -> None:
+    """The text-by-text story pass and teaser pass give the first implementation's labels,
+    and the story pass asks the same questions in the same order."""
+    edges = _random_edges(n, rnd)
+    times = _random_times(n, rnd)
+    labels = ref.reference_cluster_rows(n, edges, CFG)
+    pairs = np.array([(e.a, e.b) for e in edges], dtype=np.int64).reshape(-1, 2)
+    words = np.array([rnd.choice([10, 30, 300]) for _ in range(n)])
+    answers = {
+        v: (rnd.random(), rnd.random(), rnd.random()) for v in range(n)
+    }  # retold, reused, told
+
+    def coverage(asked: list[tuple[int, list[int]]]) -> Callable[..., Any]:
+        def answer(queries: Sequence[tuple[int, Sequence[int]]]) -> list[Any]:
+            asked.extend((v, list(m)) for v, m in queries)
+            out = []
+            for v, members in queries:
+                retold, reused, told = answers[v]
+                parts = tuple((u, (u * 7 % 10) / 10) for u in members)
+                out.append((retold, reused, parts, told))
+            return out
+
+        return answer
+
+    related = lambda u, w: (u + w) % 3 != 0  # noqa: E731
+    for min_words in (25, 100):
+        seen: list[tuple[int, list[int]]] = []
+        expected: list[tuple[int, list[int]]] = []
+        got = attach_to_stories(
+            labels, pairs, coverage(seen), CFG, words, min_words, times, related
+        )
+        want = ref.reference_attach_to_stories(
+            labels, pairs, coverage(expected), CFG, words, min_words, times, related
+        )
+        assert seen == expected
+        assert got.tolist() == want.tolist()
+    matches = [(rnd.randrange(n), rnd.randrange(n), 0.5) for _ in range(n // 2)]
+    matches = [(r, p, s) for r, p, s in matches if r != p]
+    assert (
+        attach_teasers(labels, matches).tolist()
+        == ref.reference_attach_teasers(labels, matches).tolist()
+    )
+
+
+@given(st.integers(min_value=1, max_value=30), st.randoms(use_true_random=False))
+def test_canonical_rows_equal_choose_canonical(n: int, rnd: random.Random) -> None:
+    labels = np.array([rnd.randrange(n) for _ in range(n)])
+    times = _random_times(n, rnd)
+    words = np.array([rnd.choice([5, 9, 9, 40]) for _ in range(n)])
+    ids = [f"id{rnd.randrange(10**6):06d}-{k}" for k in range(n)]
+    got = canonical_rows(labels, times, words, np.array(ids, dtype=object))
+    for lab in set(labels.tolist()):
+        members = np.flatnonzero(labels == lab).tolist()
+        want = ref.choose_canonical(members, times, words, ids)
+        assert set(got[members].tolist()) == {want}
+
+
+def test_texts_contained_in_one_page_that_are_versions_of_each_other_stay_together() -> None:
+    """Page 3 contains rows 0 and 1, which match disjoint parts of it but are versions of
+    each other (0 is contained in 1): one story, so the page joins both. Page 1 is itself
+    a bundle of 0 and 2 and joins only 2, so 0 reaches the story through page 3 alone."""
+    edges = [
+        Edge(0, 1, 0.9, 0.2, frozenset({0}), frozenset({0}), False),
+        Edge(1, 2, 0.2, 0.9, frozenset({0}), frozenset({5, 6, 7}), False),
+        Edge(0, 3, 0.9, 0.2, frozenset({0}), frozenset({0}), False),
+        Edge(1, 3, 0.9, 0.2, frozenset({4, 5, 6}), frozenset({0}), False),
+    ]
+    want = ref.reference_cluster_rows(4, edges, CFG).tolist()
+    assert want == [0, 0, 0, 0]
+    assert cluster_rows(4, EdgeTable.of(edges), CFG).tolist() == want

@@ -34,8 +34,10 @@ from dedup.score import (
     _COMMON_MIN,
     _COMMON_SHARE,
     _FIGURE_RE,
+    _SENTENCE_JOIN,
     PAIR_COLUMNS,
     QUOTE_WEIGHT,
+    NameCounts,
     ScoredPairs,
     ScoringInputs,
     TitleNames,
@@ -337,6 +339,28 @@ def reference_title_names(titles: Sequence[str], sentences: Sequence[Sequence[st
     inner_low = {w.lower() for w in inner}
     weight = {w: math.log(n / df[w]) for w, c in cap.items() if c > low[w] and w in inner_low}
     return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
+
+
+def reference_name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
+    """:func:`dedup.score.name_counts` one text at a time: each text's sentences joined by
+    ``_SENTENCE_JOIN`` and searched with the three plain patterns, every word counted as
+    found (capitalised words in order of first appearance)."""
+    inner: set[str] = set()
+    low: Counter[str] = Counter()
+    acc: dict[str, list[int]] = {}
+    for sents in sentences:
+        text = _SENTENCE_JOIN.join(sents)
+        inner.update(w.lower() for w in REFERENCE_INNER_CAP_RE.findall(text))
+        low.update(REFERENCE_LOWER_RE.findall(text))
+        here: set[str] = set()
+        for w in REFERENCE_CAP_RE.findall(text):
+            entry = acc.setdefault(w.lower(), [0, 0])
+            entry[0] += 1
+            if w.lower() not in here:
+                entry[1] += 1
+                here.add(w.lower())
+    counts = {w: (c, d, low[w]) for w, (c, d) in acc.items() if w in inner}
+    return NameCounts(counts, max(len(sentences), 1))
 
 
 def reference_figure_conflict(index: _SentenceIndex, i: int, j: int, bar: float) -> bool:

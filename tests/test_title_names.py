@@ -15,6 +15,7 @@ from dedup.score import _CAP_RE, _INNER_CAP_RE, name_counts, title_names
 from tests.score_reference import (
     REFERENCE_CAP_RE,
     REFERENCE_INNER_CAP_RE,
+    reference_name_counts,
     reference_title_names,
 )
 
@@ -98,3 +99,58 @@ def test_case_counts_a_few_texts_at_a_time_equal_the_whole_batch(
     assert len(whole.counts) >= 2
     want = reference_title_names(titles, sentences)
     assert title_names(titles, sentences, sliced) == want
+
+
+# ASCII and other texts side by side: accented capitals and lower-case letters, a capital
+# whose lower case is longer (U+0130), curly quotes and a dash (not word characters), a
+# no-break space (not the space the inner-capital pattern looks for)
+_MIXED = [
+    *_WORDS,
+    "İz",
+    "Straße",
+    "ÉTANG",
+    "étang",
+    "\u201cTarn\u201d",
+    "osk\u2014Vey",
+    "Tarn\xa0Osk",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.lists(st.tuples(st.sampled_from(_GLUE), st.sampled_from(_MIXED)), max_size=7).map(
+                lambda parts: "".join(g + w for g, w in parts)
+            ),
+            max_size=4,
+        ),
+        max_size=8,
+    ),
+    st.integers(min_value=1, max_value=4),
+)
+def test_case_counts_equal_the_text_by_text_reference(
+    sentences: list[list[str]], rows: int
+) -> None:
+    """The case counts (ASCII texts searched together, the others with the patterns, a
+    slice at a time) equal the three patterns' text by text, in the same order."""
+    want = reference_name_counts(sentences)
+    for slice_rows in (rows, score_mod._NAME_ROWS):
+        original = score_mod._NAME_ROWS
+        score_mod._NAME_ROWS = slice_rows
+        try:
+            got = name_counts(sentences)
+        finally:
+            score_mod._NAME_ROWS = original
+        assert list(got.counts.items()) == list(want.counts.items())
+        assert got.n_texts == want.n_texts
+
+
+def test_case_counts_of_ascii_and_other_texts_keep_the_text_order() -> None:
+    """A capitalised word met first in a non-ASCII text keeps its place before one met
+    later in an ASCII text: the counts' order is the texts' order."""
+    sentences = [["The Oskar vote"], ["a Tarn in Élan"], ["so Oskar and Tarn"], ["by Vey"]]
+    got = name_counts(sentences)
+    assert list(got.counts) == ["oskar", "tarn", "vey"]
+    assert got.counts["tarn"] == (2, 2, 0)
+    assert list(got.counts.items()) == list(reference_name_counts(sentences).counts.items())

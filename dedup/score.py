@@ -21,9 +21,9 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -79,13 +79,134 @@ class ScoringInputs:
     out on first use when None."""
 
 
+@dataclass(frozen=True)
+class DirectionHits:
+    """Per direction (the sentences of one article found in another), the partner's
+    sentences that retell them: sorted positions, held for all directions in two arrays
+    (``positions[indptr[d]:indptr[d + 1]]``), not a set object each."""
+
+    indptr: np.ndarray  # int64, one more than the directions
+    positions: np.ndarray  # int32
+
+    def of(self, d: int) -> frozenset[int]:
+        return frozenset(self.positions[self.indptr[d] : self.indptr[d + 1]].tolist())
+
+    @staticmethod
+    def joined(parts: Sequence[DirectionHits]) -> DirectionHits:
+        """One table of the directions of ``parts``, in order (the directions of part k
+        numbered after those of the parts before it)."""
+        sizes = [np.diff(p.indptr) for p in parts]
+        indptr = np.zeros(sum(len(x) for x in sizes) + 1, dtype=np.int64)
+        if sizes:
+            np.cumsum(np.concatenate(sizes), out=indptr[1:])
+        positions = np.concatenate([p.positions for p in parts]) if parts else np.zeros(0, np.int32)
+        return DirectionHits(indptr, positions.astype(np.int32, copy=False))
+
+
+class PairHits(Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]]):
+    """(i, j) -> (sentences of j matched by i's sentences, sentences of i matched by j's)
+    for each scored pair, in the pairs' order: each pair's two directions as numbers into
+    one :class:`DirectionHits` (pairs with the same sentences share them), the sets made
+    when asked for."""
+
+    def __init__(
+        self, pairs: np.ndarray, ab: np.ndarray, ba: np.ndarray, hits: DirectionHits
+    ) -> None:
+        self.pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        self.ab = np.asarray(ab, dtype=np.int64)
+        self.ba = np.asarray(ba, dtype=np.int64)
+        self.hits = hits
+        keys = (self.pairs[:, 0] << 32) | self.pairs[:, 1]
+        self._order = np.argsort(keys, kind="stable")
+        self._sorted = keys[self._order]
+        if self._sorted.size > 1 and not (np.diff(self._sorted) > 0).all():
+            raise ValueError("a pair is given twice")
+
+    @classmethod
+    def of(cls, hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]]) -> PairHits:
+        """The mapping itself when it is a :class:`PairHits`, else its table (in its order)."""
+        if isinstance(hits, PairHits):
+            return hits
+        sets = [s for pair in hits.values() for s in pair]
+        indptr = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in sets], out=indptr[1:])
+        positions = np.fromiter(
+            (p for x in sets for p in sorted(x)), dtype=np.int32, count=int(indptr[-1])
+        )
+        d = np.arange(len(sets), dtype=np.int64)
+        pairs = np.array(list(hits), dtype=np.int64).reshape(-1, 2)
+        return cls(pairs, d[0::2], d[1::2], DirectionHits(indptr, positions))
+
+    def _at(self, key: tuple[int, int]) -> int:
+        i, j = key
+        k = (int(i) << 32) | int(j)
+        pos = int(np.searchsorted(self._sorted, k))
+        if pos == self._sorted.size or int(self._sorted[pos]) != k:
+            raise KeyError(key)
+        return int(self._order[pos])
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[frozenset[int], frozenset[int]]:
+        p = self._at(key)
+        return self.hits.of(int(self.ab[p])), self.hits.of(int(self.ba[p]))
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self._at(key)  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError):
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self.pairs[:, 0].tolist(), self.pairs[:, 1].tolist(), strict=True)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def items(self) -> ItemsView[tuple[int, int], tuple[frozenset[int], frozenset[int]]]:
+        return _PairHitsItems(self)
+
+    def _items(self) -> Iterator[tuple[tuple[int, int], tuple[frozenset[int], frozenset[int]]]]:
+        of = self.hits.of
+        for (i, j), a, b in zip(
+            self.pairs.tolist(), self.ab.tolist(), self.ba.tolist(), strict=True
+        ):
+            yield (i, j), (of(a), of(b))
+
+    def without(self, drop: Iterable[tuple[int, int]]) -> PairHits:
+        """The pairs not in ``drop``, in order."""
+        gone = np.array([(int(i) << 32) | int(j) for i, j in drop], dtype=np.int64)
+        keys = (self.pairs[:, 0] << 32) | self.pairs[:, 1]
+        keep = ~np.isin(keys, gone)
+        return PairHits(self.pairs[keep], self.ab[keep], self.ba[keep], self.hits)
+
+    def then(self, other: PairHits) -> PairHits:
+        """These pairs, then ``other``'s (none of them among these)."""
+        n_dir = len(self.hits.indptr) - 1
+        return PairHits(
+            np.concatenate([self.pairs, other.pairs]),
+            np.concatenate([self.ab, other.ab + n_dir]),
+            np.concatenate([self.ba, other.ba + n_dir]),
+            DirectionHits.joined([self.hits, other.hits]),
+        )
+
+
+class _PairHitsItems(ItemsView[tuple[int, int], tuple[frozenset[int], frozenset[int]]]):
+    """The items of a :class:`PairHits` in order, made one at a time without a look-up."""
+
+    _mapping: PairHits
+
+    def __iter__(self) -> Iterator[tuple[tuple[int, int], tuple[frozenset[int], frozenset[int]]]]:
+        return self._mapping._items()
+
+
 @dataclass
 class ScoredPairs:
     """Scores per pair (row indexes ``i < j``) and the sentences each side matched."""
 
     table: pd.DataFrame  # columns: i, j, relation and the score columns
-    hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
-    """(i, j) -> (sentences of j matched by i's sentences, sentences of i matched by j's)."""
+    hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
+    """(i, j) -> (sentences of j matched by i's sentences, sentences of i matched by j's);
+    a :class:`PairHits` from the scorer."""
     sentence_index: _SentenceIndex | None = None
     """The sentence statistics the coverage scores were measured with; pass it to score
     more pairs of the same articles on the same scale."""
@@ -1331,13 +1452,59 @@ def _map_chunks(chunks: list[_Chunk], job: tuple[Any, ...]) -> Iterable[tuple[np
     return fork_map(_chunk_coverage, job, chunks, cfg.n_jobs, parallel=big)
 
 
+@dataclass(frozen=True)
+class PairCoverage(
+    Sequence[tuple[tuple[float, float, frozenset[int]], tuple[float, float, frozenset[int]]]]
+):
+    """What :func:`_all_coverage` finds, as arrays: per distinct direction the retold and
+    reused shares and the hit sentences; per pair its two directions (``ab``: i's
+    sentences in j, ``ba``: j's in i). Item ``p`` is pair p's two (retold, reused, hits)."""
+
+    retold: np.ndarray  # float64 per direction
+    reused: np.ndarray  # float64 per direction
+    hits: DirectionHits
+    ab: np.ndarray  # int64 per pair
+    ba: np.ndarray  # int64 per pair
+
+    def __len__(self) -> int:
+        return len(self.ab)
+
+    def _side(self, d: int) -> tuple[float, float, frozenset[int]]:
+        return float(self.retold[d]), float(self.reused[d]), self.hits.of(d)
+
+    @overload
+    def __getitem__(
+        self, p: int
+    ) -> tuple[tuple[float, float, frozenset[int]], tuple[float, float, frozenset[int]]]: ...
+
+    @overload
+    def __getitem__(
+        self, p: slice
+    ) -> list[tuple[tuple[float, float, frozenset[int]], tuple[float, float, frozenset[int]]]]: ...
+
+    def __getitem__(self, p: int | slice) -> Any:
+        if isinstance(p, slice):
+            return [self[k] for k in range(*p.indices(len(self)))]
+        return self._side(int(self.ab[p])), self._side(int(self.ba[p]))
+
+    def column(self, side: int, part: int) -> np.ndarray:
+        """Per pair: the retold (``part`` 0) or reused (1) share of i in j (``side`` 0) or
+        of j in i (1)."""
+        values = self.retold if part == 0 else self.reused
+        out: np.ndarray = values[self.ab if side == 0 else self.ba]
+        return out
+
+
+_NO_DIRECTIONS = DirectionHits(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+
+
 def _all_coverage(
     sent: _SentenceIndex,
     pairs: np.ndarray,
     cfg: ScoreConfig,
     progress: Callable[[int], None] | None = None,
     conflicts: np.ndarray | None = None,
-) -> list[tuple[tuple[float, float, frozenset[int]], tuple[float, float, frozenset[int]]]]:
+) -> PairCoverage:
     """For each pair (i, j): how much of i is found in j and of j in i — each as (share of
     the source's words in sentences retold in the partner, share reused there, the partner's
     sentences that retell the source's).
@@ -1355,7 +1522,8 @@ def _all_coverage(
     conflict (:func:`_chunk_coverage` at ``cfg.conflict_match``), found along the way."""
     n = len(pairs)
     if n == 0:
-        return []
+        none = np.zeros(0, dtype=np.int64)
+        return PairCoverage(np.zeros(0), np.zeros(0), _NO_DIRECTIONS, none, none)
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     rows = np.unique(pairs)
     seen: dict[tuple[int, ...], int] = {}
@@ -1384,7 +1552,7 @@ def _all_coverage(
         state["pairs"] = pairs_done
 
     apart = np.zeros(keys.size, dtype=bool)
-    found = _direction_coverage(
+    retold, reused, hits = _direction_coverage(
         sent,
         reps[keys // n_c],
         reps[keys % n_c],
@@ -1394,8 +1562,8 @@ def _all_coverage(
     )
     if conflicts is not None:
         conflicts[:] = apart[d_of[:n]]  # the direction i in j: i's sentences, j's windows
-    res = [found[d] for d in d_of.tolist()]
-    return [(res[p], res[p + n]) for p in range(n)]
+    d_of = d_of.astype(np.int64, copy=False)
+    return PairCoverage(retold, reused, hits, d_of[:n], d_of[n:])
 
 
 def _direction_coverage(
@@ -1405,7 +1573,7 @@ def _direction_coverage(
     cfg: ScoreConfig,
     progress: Callable[[int], None] | None = None,
     conflicts: np.ndarray | None = None,
-) -> list[tuple[float, float, frozenset[int]]]:
+) -> tuple[np.ndarray, np.ndarray, DirectionHits]:
     """(retold share, reused share, hit sentences) of each distinct direction: the sentences
     of ``src_rows[d]`` found in ``dst_rows[d]`` (the two may be the same article).
     ``conflicts`` (a bool per direction), when given, marks the directions with a figure
@@ -1451,12 +1619,9 @@ def _direction_coverage(
     hs = np.concatenate([s for _, s in hit_parts]) if hit_parts else np.zeros(0, np.int64)
     width = int(n_sent.max(initial=0)) + 1
     code = _sorted_unique(hd * width + hs)
-    hit_of: list[frozenset[int]] = [frozenset()] * n_dir
-    if code.size:
-        cuts = np.flatnonzero(np.diff(code // width)) + 1
-        for part in np.split(code, cuts):
-            hit_of[int(part[0] // width)] = frozenset((part % width).tolist())
-    return [(float(cov[d]), float(cov_reused[d]), hit_of[d]) for d in range(n_dir)]
+    indptr = np.zeros(n_dir + 1, dtype=np.int64)
+    np.cumsum(np.bincount(code // width, minlength=n_dir), out=indptr[1:])
+    return cov, cov_reused, DirectionHits(indptr, (code % width).astype(np.int32))
 
 
 def story_coverage(
@@ -2007,7 +2172,7 @@ def score_pairs(
     covering every article of ``pairs``)."""
     cols = ["i", "j", *PAIR_COLUMNS[2:]]
     if len(pairs) == 0:
-        return ScoredPairs(pd.DataFrame(columns=cols), {}, sentence_index)
+        return ScoredPairs(pd.DataFrame(columns=cols), PairHits.of({}), sentence_index)
     rows = np.unique(pairs)
     if sentence_index is None:
         sent = _SentenceIndex(inputs.sentences, rows, cfg.n_jobs)
@@ -2031,8 +2196,7 @@ def score_pairs(
     tokens = inputs.tokens
     overlap = _pair_overlaps(tokens, rows, np.searchsorted(rows, pairs), inputs.shingle_size)
 
-    def column(side: int, part: int) -> np.ndarray:
-        return np.fromiter((c[side][part] for c in coverage), dtype=np.float64, count=len(pairs))
+    column = coverage.column
 
     scores: dict[str, np.ndarray] = {
         "minhash_jaccard": np.asarray(mh_all, dtype=np.float64),
@@ -2045,12 +2209,9 @@ def score_pairs(
     rel = pair_relations(inputs, pairs, {**scores, **reused}, cfg)
     keep = np.ones(len(pairs), dtype=bool) if keep_unrelated else rel != ""
     kept = np.flatnonzero(keep)
-    ij = pairs[kept].tolist()
-    hits = {
-        (i, j): (coverage[p][0][2], coverage[p][1][2])
-        for p, (i, j) in zip(kept.tolist(), ij, strict=True)
-    }
-    conflicts = {(i, j) for (i, j), c in zip(ij, conflict[kept].tolist(), strict=True) if c}
+    hits = PairHits(pairs[kept], coverage.ab[kept], coverage.ba[kept], coverage.hits)
+    flagged = kept[conflict[kept]]
+    conflicts = {(i, j) for i, j in pairs[flagged].tolist()}
     if kept.size:
         names = rel[kept]
         names[names == ""] = "unrelated"

@@ -37,6 +37,7 @@ import pandas as pd
 
 from dedup.config import ScoreConfig
 from dedup.score import (
+    PairHits,
     ScoredPairs,
     ScoringInputs,
     _name_found,
@@ -110,8 +111,7 @@ def discount_stock(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreConfig)
     parts = [frame for frame in (table[keep], rescored.table) if len(frame)]
     merged = pd.concat(parts, ignore_index=True) if parts else table.iloc[:0]
     merged = merged.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
-    hits = {key: v for key, v in scored.hits.items() if key not in redone}
-    hits.update(rescored.hits)
+    hits = PairHits.of(scored.hits).without(redone).then(PairHits.of(rescored.hits))
     conflicts = None
     if scored.conflicts is not None and rescored.conflicts is not None:
         kept = {key for key in scored.conflicts if key not in redone}
@@ -300,6 +300,6 @@ def separate_templates(scored: ScoredPairs, inputs: ScoringInputs, cfg: ScoreCon
     keep = out["relation"].to_numpy() != ""
     out = out[keep].reset_index(drop=True)
     gone = {(int(ii[k]), int(jj[k])) for k in hit if not keep[k]}
-    hits = {key: v for key, v in scored.hits.items() if key not in gone}
+    hits = PairHits.of(scored.hits).without(gone)
     conflicts = None if scored.conflicts is None else scored.conflicts - gone
     return ScoredPairs(out, hits, index, conflicts, scored.conflict_match)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import dedup.parallel as parallel_mod
@@ -189,7 +192,7 @@ def test_batched_coverage_equals_per_pair_coverage(
     index = score_mod._SentenceIndex(arts, np.unique(pairs))
     got = score_mod._all_coverage(index, pairs, cfg)
     want = _reference_both_ways(index, pairs, cfg)
-    assert got == want
+    assert list(got) == want
     flat = [d for pair in want for d in pair]
     assert any(0 < retold < 1 for retold, _, _ in flat)
     assert any(0 < reused < retold for retold, reused, _ in flat)
@@ -241,7 +244,7 @@ def test_coverage_with_many_components_in_one_chunk(
     assert any(len(c.sources) > 1 for c in chunks) or block < 1000
     got = score_mod._all_coverage(index, pairs, cfg)
     want = _reference_both_ways(index, pairs, cfg)
-    assert got == want
+    assert list(got) == want
     assert any(hits for pair in want for _, _, hits in pair)
 
 
@@ -293,7 +296,7 @@ def test_coverage_in_worker_processes_equals_coverage_here(
     started = _count_pools(monkeypatch)
     there = score_mod._all_coverage(index, pairs, ScoreConfig(n_jobs=2))
     assert started, "no worker processes were started"
-    assert there == here
+    assert list(there) == list(here)
     assert any(hits for pair in here for _, _, hits in pair)
 
 
@@ -350,7 +353,7 @@ def test_verbatim_copies_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(score_mod, "_direction_coverage", counting)
     got = score_mod._all_coverage(index, pairs, cfg)
     want = _reference_both_ways(index, pairs, cfg)
-    assert got == want
+    assert list(got) == want
     assert sizes and sizes[0] <= 12 * 12 < 2 * len(pairs)
     assert any(i % 12 == j % 12 for i, j in pairs.tolist())  # twins were paired
 
@@ -520,3 +523,39 @@ def test_unique_inverse_equals_numpy_unique(size: int) -> None:
     assert got_u.dtype == x.dtype
     assert np.array_equal(got_u, want_u)
     assert np.array_equal(got_inv, want_inv.ravel())
+
+
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(0, 40), st.integers(0, 40)),
+        st.tuples(st.frozensets(st.integers(0, 30), max_size=6), st.frozensets(st.integers(0, 30))),
+        max_size=25,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_pair_hits_behave_as_the_dict_they_hold(
+    hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]], rnd: random.Random
+) -> None:
+    """The scorer's hit table (two arrays for all the sets) gives the dict's items in the
+    dict's order, its look-ups, and the same dict once pairs are dropped or appended."""
+    table = score_mod.PairHits.of(hits)
+    assert list(table.items()) == list(hits.items())
+    assert table == hits and len(table) == len(hits)
+    for key, value in hits.items():
+        assert key in table and table[key] == value and table.get(key) == value
+    assert (41, 0) not in table and table.get((41, 0)) is None
+    with pytest.raises(KeyError):
+        table[(41, 0)]
+    drop = {k for k in hits if rnd.random() < 0.4}
+    rest = {k: v for k, v in hits.items() if k not in drop}
+    assert list(table.without(drop).items()) == list(rest.items())
+    more = {(50 + k, 60 + k): (frozenset({k}), frozenset()) for k in range(3)}
+    joined = table.without(drop).then(score_mod.PairHits.of(more))
+    assert list(joined.items()) == list({**rest, **more}.items())
+    assert joined[(52, 62)] == (frozenset({2}), frozenset())
+
+
+def test_pair_hits_refuse_a_pair_given_twice() -> None:
+    d = score_mod.DirectionHits(np.array([0, 1]), np.array([3], dtype=np.int32))
+    with pytest.raises(ValueError, match="twice"):
+        score_mod.PairHits(np.array([[1, 2], [1, 2]]), np.array([0, 0]), np.array([0, 0]), d)

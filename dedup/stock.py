@@ -30,7 +30,7 @@ retold in each other that name other subjects (:func:`lede_names_apart`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,7 @@ def stock_sentences(
     hits: Mapping[tuple[int, int], tuple[frozenset[int], frozenset[int]]],
     times: np.ndarray | None,
     min_days: int,
-    apart: Container[tuple[int, int]] | None = None,
+    apart: Collection[tuple[int, int]] | None = None,
 ) -> dict[int, frozenset[int]]:
     """Per article row, the positions of its stock sentences: those retold (``hits``, as
     :attr:`dedup.score.ScoredPairs.hits` gives them) by articles published on at least
@@ -66,9 +66,9 @@ def stock_sentences(
         return {}
     days = np.floor(np.asarray(times, dtype=np.float64) / _DAY_SECONDS)
     seen: dict[tuple[int, int], set[float]] = {}
-    for (i, j), (hit_j, hit_i) in hits.items():
-        if apart is not None and (i, j) not in apart:
-            continue
+    # (the result does not depend on the pairs' order: only the partners asked about)
+    asked = hits.items() if apart is None else ((k, hits[k]) for k in apart if k in hits)
+    for (i, j), (hit_j, hit_i) in asked:
         for row, other, sents in ((j, i, hit_j), (i, j, hit_i)):
             day = float(days[other])
             if np.isnan(day) or np.isnan(days[row]) or day == days[row]:

@@ -1669,9 +1669,12 @@ def story_coverage(
     at = {m: k for k, m in enumerate(every_member)}
     out: list[tuple[float, float, tuple[tuple[int, float], ...], float]] = []
     for src, targets in queries:
-        a = index.rows(src)
         sizes = np.array([wins.size[at[t]] for t in targets], dtype=np.int64)
-        if a.chars.shape[0] == 0 or not sizes.sum() or a.weights.sum() <= 0:
+        if not sizes.sum():  # no member left, or none with a sentence: nothing retold
+            out.append((0.0, 0.0, (), 0.0))
+            continue
+        a = index.rows(src)
+        if a.chars.shape[0] == 0 or a.weights.sum() <= 0:
             out.append((0.0, 0.0, (), 0.0))
             continue
         starts = np.array([wins.start[at[t]] for t in targets], dtype=np.int64)

@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -34,13 +35,7 @@ from sklearn.preprocessing import normalize
 from dedup.config import ScoreConfig
 from dedup.memory import release_memory
 from dedup.parallel import fork_map
-from dedup.textnorm import (
-    _ASCII_NON_WORD_TO_SPACE,
-    TokenTable,
-    count_words,
-    number_strings,
-    tokenize,
-)
+from dedup.textnorm import TokenTable, count_words, number_strings, tokenize
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
 VERSION_RELATIONS = frozenset(("exact", "near_copy", "partial_copy", "rewrite"))
@@ -356,28 +351,23 @@ class NameCounts:
 def name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
     """The case counts of :func:`title_names` over the batch's texts. Each text's sentences
     are searched as one string, joined by :data:`_SENTENCE_JOIN`; the texts are taken
-    :data:`_NAME_ROWS` at a time (only one slice's strings and words are held) and each
-    slice's words are counted at once (:func:`_case_words`)."""
+    :data:`_NAME_ROWS` at a time (only one slice's strings and matches are held) and each
+    slice's capitalised words are counted at once."""
     n = max(len(sentences), 1)
     inner: set[str] = set()
-    # lower-case word -> times; lower-cased capitalised word -> [times, texts], in order
-    # of first appearance
-    low: dict[str, int] = {}
+    low: Counter[str] = Counter()
+    # lower-cased capitalised word -> [times, texts], in order of first appearance
     acc: dict[str, list[int]] = {}
     for lo in range(0, len(sentences), _NAME_ROWS):
         texts = [_SENTENCE_JOIN.join(sents) for sents in sentences[lo : lo + _NAME_ROWS]]
-        inner_words, low_words, caps, text_of = _case_words(texts)
+        inner.update(w.lower() for t in texts for w in _INNER_CAP_RE.findall(t))
+        low.update(itertools.chain.from_iterable(map(_LOWER_RE.findall, texts)))
+        caps = [_CAP_RE.findall(t) for t in texts]
         del texts
-        inner.update(w.lower() for w in pd.unique(pd.Series(inner_words, dtype=object)))
-        low_codes, low_uniques = pd.factorize(pd.Series(low_words, dtype=object), sort=False)
-        for w, c in zip(
-            low_uniques.tolist(),
-            np.bincount(low_codes, minlength=len(low_uniques)).tolist(),
-            strict=True,
-        ):
-            low[w] = low.get(w, 0) + c
         # this slice's capitalised words, lower-cased, numbered in order of first appearance
-        raw_codes, raw = pd.factorize(pd.Series(caps, dtype=object), sort=False)
+        raw_codes, raw = pd.factorize(
+            pd.Series(list(itertools.chain.from_iterable(caps)), dtype=object), sort=False
+        )
         if not len(raw):
             continue
         lower_of_raw, lowered = pd.factorize(
@@ -385,6 +375,7 @@ def name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
         )
         codes = np.asarray(lower_of_raw, dtype=np.int64)[raw_codes]
         n_low = np.int64(len(lowered))
+        text_of = np.repeat(np.arange(len(caps), dtype=np.int64), [len(c) for c in caps])
         cap = np.bincount(codes, minlength=len(lowered)).tolist()
         df = np.bincount(_sorted_unique(text_of * n_low + codes) % n_low, minlength=len(lowered))
         for w, c, d in zip(lowered.tolist(), cap, df.tolist(), strict=True):
@@ -394,68 +385,7 @@ def name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
             else:
                 seen[0] += c
                 seen[1] += d
-    return NameCounts({w: (c, d, low.get(w, 0)) for w, (c, d) in acc.items() if w in inner}, n)
-
-
-# ASCII bytes: word characters (``\w``), and the ends of a sentence
-_WORD_BYTE = np.array([chr(i).isalnum() or chr(i) == "_" for i in range(256)]) & (
-    np.arange(256) < 128
-)
-_STOP_BYTE = np.isin(np.arange(256), list(b".!?"))
-
-
-def _case_words(texts: list[str]) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """What :data:`_INNER_CAP_RE`, :data:`_LOWER_RE` and :data:`_CAP_RE` find in each of
-    ``texts``: the capitalised words inside a sentence, the lower-case words, and the
-    capitalised words in order (text by text) with each one's text.
-
-    The three patterns find the runs of word characters that open with an ASCII lower-case
-    or capital letter (a capital inside a sentence: after a space that follows neither the
-    start of the text nor a full stop). The ASCII texts are searched as one string at once:
-    joined by :data:`_SENTENCE_JOIN`, which ends every text as far as the patterns can
-    see, split at their non-word bytes, and each run's first byte and the two before it
-    looked at. The other texts are searched with the patterns."""
-    ascii_rows = [k for k, t in enumerate(texts) if t.isascii()]
-    other_rows = [k for k, t in enumerate(texts) if not t.isascii()]
-    inner: list[str] = []
-    low: list[str] = []
-    caps: list[str] = []
-    cap_text: list[np.ndarray] = []
-    if ascii_rows:
-        parts = [texts[k] for k in ascii_rows]
-        big = _SENTENCE_JOIN.join(parts).encode()
-        chars = np.frombuffer(big, dtype=np.uint8)
-        word = _WORD_BYTE[chars]
-        opens = word.copy()
-        opens[1:] &= ~word[:-1]
-        at = np.flatnonzero(opens)
-        runs = np.array(big.translate(_ASCII_NON_WORD_TO_SPACE).decode().split(), dtype=object)
-        first = chars[at]
-        is_low = (first >= ord("a")) & (first <= ord("z"))
-        is_cap = (first >= ord("A")) & (first <= ord("Z"))
-        before = np.where(at >= 1, chars[np.maximum(at - 1, 0)], 0)
-        two_before = np.where(at >= 2, chars[np.maximum(at - 2, 0)], ord("."))
-        is_inner = is_cap & (before == ord(" ")) & ~_STOP_BYTE[two_before]
-        starts = np.zeros(len(parts), dtype=np.int64)
-        np.cumsum([len(t) + len(_SENTENCE_JOIN) for t in parts[:-1]], out=starts[1:])
-        inner = runs[is_inner].tolist()
-        low = runs[is_low].tolist()
-        caps = runs[is_cap].tolist()
-        rows = np.asarray(ascii_rows, dtype=np.int64)
-        cap_text.append(rows[np.searchsorted(starts, at[is_cap], side="right") - 1])
-    for k in other_rows:
-        inner.extend(_INNER_CAP_RE.findall(texts[k]))
-        low.extend(_LOWER_RE.findall(texts[k]))
-        found = _CAP_RE.findall(texts[k])
-        caps.extend(found)
-        cap_text.append(np.full(len(found), k, dtype=np.int64))
-    text_of = np.concatenate(cap_text) if cap_text else np.zeros(0, dtype=np.int64)
-    if other_rows and ascii_rows:
-        # the capitalised words text by text, each text's in the order found
-        order = np.argsort(text_of, kind="stable")
-        caps = [caps[k] for k in order.tolist()]
-        text_of = text_of[order]
-    return inner, low, caps, text_of
+    return NameCounts({w: (c, d, low[w]) for w, (c, d) in acc.items() if w in inner}, n)
 
 
 _NAME_ROWS = 16_384

@@ -132,8 +132,9 @@ _MIXED = [
 def test_case_counts_equal_the_text_by_text_reference(
     sentences: list[list[str]], rows: int
 ) -> None:
-    """The case counts (ASCII texts searched together, the others with the patterns, a
-    slice at a time) equal the three patterns' text by text, in the same order."""
+    """The case counts (a slice of texts at a time, each slice's words counted at once)
+    equal the three plain patterns' text by text, in the same order, ASCII and other texts
+    side by side."""
     want = reference_name_counts(sentences)
     for slice_rows in (rows, score_mod._NAME_ROWS):
         original = score_mod._NAME_ROWS

@@ -158,6 +158,25 @@ def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _joined(
+    labels: np.ndarray, v: Sequence[int] | np.ndarray, u: Sequence[int] | np.ndarray
+) -> np.ndarray:
+    """``labels`` (each row's smallest row of its cluster) with row ``v[k]``'s cluster joined
+    to row ``u[k]``'s."""
+    labels = np.asarray(labels, dtype=np.int64)
+    rows = np.arange(len(labels), dtype=np.int64)
+    return component_labels(
+        len(labels),
+        np.concatenate([rows, np.asarray(v, dtype=np.int64)]),
+        np.concatenate([labels, np.asarray(u, dtype=np.int64)]),
+    )
+
+
+def _run_starts(x: np.ndarray) -> np.ndarray:
+    """The positions where a new value starts in the sorted array ``x``."""
+    return np.flatnonzero(np.r_[True, x[1:] != x[:-1]][: len(x)])
+
+
 def sibling_edges(edges: EdgeTable, times: np.ndarray, hours: float) -> np.ndarray:
     """Mask of the weak edges that only link siblings: two texts published within
     ``hours`` of each other, at least one of which already has an earlier version (a text
@@ -237,7 +256,7 @@ def cluster_rows(
     member = np.concatenate([a[a_in_b], b[b_in_a]])
     order = np.lexsort((member, container))
     container, member = container[order], member[order]
-    starts = np.flatnonzero(np.r_[True, container[1:] != container[:-1]][: len(container)])
+    starts = _run_starts(container)
     sizes = np.diff(np.append(starts, len(container)))
     # A page containing one text joins it; a page containing several joins the group that
     # covers most of it (all of them when they tell one story).
@@ -252,26 +271,35 @@ def cluster_rows(
             (u, edges.matched(u, v)[0] if u < v else edges.matched(v, u)[1])
             for u in member[start : start + size].tolist()
         ]
-        groups = _group_contained(members, adjacent, mutual_root, cfg.bundle_overlap)
-        if len(groups) == 1:
-            chosen = groups[0]
-        else:
-            # A bundle page: join only the group covering most of it.
-            def cover(
-                g: list[int], members: list[tuple[int, frozenset[int]]] = members
-            ) -> tuple[int, int]:
-                covered: set[int] = set()
-                for u, h in members:
-                    if u in g:
-                        covered |= h
-                return (len(covered), -min(g))
-
-            chosen = max(groups, key=cover)
+        chosen = page_joins(members, adjacent, mutual_root, cfg.bundle_overlap)
         join_v.append(np.full(len(chosen), v, dtype=np.int64))
         join_u.append(np.asarray(chosen, dtype=np.int64))
     return component_labels(
         n, np.concatenate([a[joins], *join_v]), np.concatenate([b[joins], *join_u])
     )
+
+
+def page_joins(
+    members: list[tuple[int, frozenset[int]]],
+    adjacent: set[tuple[int, int]],
+    mutual_root: np.ndarray,
+    overlap: float,
+) -> list[int]:
+    """The texts a page joins of those it contains (``members``, as for
+    :func:`_group_contained`): all of them when they tell one story; on a bundle page (a
+    live page, a digest) only the group that covers most of it."""
+    groups = _group_contained(members, adjacent, mutual_root, overlap)
+    if len(groups) == 1:
+        return groups[0]
+
+    def cover(g: list[int]) -> tuple[int, int]:
+        covered: set[int] = set()
+        for u, h in members:
+            if u in g:
+                covered |= h
+        return (len(covered), -min(g))
+
+    return max(groups, key=cover)
 
 
 def _group_contained(
@@ -322,7 +350,7 @@ def canonical_rows(
             labels,
         )
     )
-    firsts = order[np.r_[True, labels[order][1:] != labels[order][:-1]][:n]]
+    firsts = order[_run_starts(labels[order])]
     canon_of = np.zeros(n, dtype=np.int64)
     canon_of[labels[firsts]] = firsts
     out: np.ndarray = canon_of[labels]
@@ -376,7 +404,7 @@ def attach_to_stories(
     keep = open_[v] & (times[v] - times[u] >= gap)
     key = np.unique(v[keep] * len(labels) + u[keep])
     v, u = key // len(labels), key % len(labels)
-    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]][: len(v)])
+    starts = _run_starts(v)
     members = [m.tolist() for m in np.split(u, starts[1:])] if len(v) else []
     queries: list[tuple[int, Sequence[int]]] = list(zip(v[starts].tolist(), members, strict=True))
     join_v: list[int] = []
@@ -393,12 +421,7 @@ def attach_to_stories(
             if share >= cfg.story_part and related is not None and related(top, w):
                 join_v.append(q)
                 join_u.append(w)
-    rows = np.arange(len(labels), dtype=np.int64)
-    return component_labels(
-        len(labels),
-        np.concatenate([rows, np.asarray(join_v, dtype=np.int64)]),
-        np.concatenate([labels, np.asarray(join_u, dtype=np.int64)]),
-    )
+    return _joined(labels, join_v, join_u)
 
 
 def attach_teasers(labels: np.ndarray, matches: Sequence[tuple[int, int, float]]) -> np.ndarray:
@@ -414,17 +437,7 @@ def attach_teasers(labels: np.ndarray, matches: Sequence[tuple[int, int, float]]
         stories[r].add(int(labels[p]))
         first.setdefault(r, p)
     alone = [r for r in sorted(stories) if sizes[labels[r]] == 1 and len(stories[r]) == 1]
-    rows = np.arange(len(labels), dtype=np.int64)
-    return component_labels(
-        len(labels),
-        np.concatenate([rows, np.asarray(alone, dtype=np.int64)]),
-        np.concatenate(
-            [
-                np.asarray(labels, dtype=np.int64),
-                np.asarray([first[r] for r in alone], dtype=np.int64),
-            ]
-        ),
-    )
+    return _joined(labels, alone, [first[r] for r in alone])
 
 
 def sourced_rows(pairs: np.ndarray, times: np.ndarray, hours: float) -> np.ndarray:

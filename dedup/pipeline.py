@@ -280,9 +280,10 @@ def _describe_clusters(
     n = len(ids)
     labels = np.asarray(labels, dtype=np.int64)
     canon = canonical_rows(labels, times, table["n_words"].to_numpy(), ids)
-    firsts = np.flatnonzero(canon == np.arange(n))
+    is_canon = canon == np.arange(n)
+    firsts = np.flatnonzero(is_canon)
     size = np.bincount(labels, minlength=n)[labels]
-    member = np.flatnonzero(canon != np.arange(n))  # in clusters of two or more
+    member = np.flatnonzero(~is_canon)  # in clusters of two or more
     lo = np.minimum(member, canon[member])
     hi = np.maximum(member, canon[member])
     known = scored["i"].to_numpy(dtype=np.int64) * n + scored["j"].to_numpy(dtype=np.int64)
@@ -323,7 +324,7 @@ def _describe_clusters(
         {
             "id": ids,
             "cluster_id": cluster_ids[id_of_label[labels]],
-            "is_canonical": canon == np.arange(n),
+            "is_canonical": is_canon,
             "size": size,
             "similarity_to_canonical": sim,
             "relation_to_canonical": rel,

@@ -67,7 +67,9 @@ def stock_sentences(
     days = np.floor(np.asarray(times, dtype=np.float64) / _DAY_SECONDS)
     seen: dict[tuple[int, int], set[float]] = {}
     # (the result does not depend on the pairs' order: only the partners asked about)
-    asked = hits.items() if apart is None else ((k, hits[k]) for k in apart if k in hits)
+    asked = (
+        hits.items() if apart is None else ((k, h) for k in apart if (h := hits.get(k)) is not None)
+    )
     for (i, j), (hit_j, hit_i) in asked:
         for row, other, sents in ((j, i, hit_j), (i, j, hit_i)):
             day = float(days[other])

@@ -1,7 +1,9 @@
 """The cluster stage as it was first written, over lists of :class:`Edge` records and a
 Python union-find: the reference that :mod:`dedup.cluster`'s array versions (an
 :class:`~dedup.cluster.EdgeTable`, sibling masks, connected components) and
-:func:`dedup.pipeline._describe_clusters` must equal, label for label and row for row."""
+:func:`dedup.pipeline._describe_clusters` must equal, label for label and row for row.
+What one page joins of the texts it contains (:func:`dedup.cluster.page_joins`) is shared:
+what is checked here is the batching, not that decision."""
 
 from __future__ import annotations
 
@@ -11,11 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from dedup.cluster import (
-    Edge,
-    StoryCoverage,
-    UnionFind,
-)
+from dedup.cluster import Edge, StoryCoverage, UnionFind, page_joins
 from dedup.config import ClusterConfig, Config
 from dedup.pipeline import CLUSTER_COLUMNS, cluster_id_for
 from dedup.score import VERSION_RELATIONS, ScoredPairs, ScoringInputs, score_pairs
@@ -42,7 +40,7 @@ def _may_source(times: np.ndarray, u: int, v: int, hours: float) -> bool:
 def reference_edges(
     table: pd.DataFrame, hits: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]]
 ) -> list[Edge]:
-    """Version edges from a scored-pairs table (columns ``i, j, relation`` and scores)."""
+    """:func:`dedup.cluster.edges_from_pairs` as first written."""
     out: list[Edge] = []
     versions = table[table["relation"].isin(VERSION_RELATIONS)]
     for rec in versions.itertuples(index=False):
@@ -64,14 +62,7 @@ def reference_edges(
 
 
 def reference_sibling_edges(edges: Sequence[Edge], times: np.ndarray, hours: float) -> set[int]:
-    """Indexes of the weak edges that only link siblings: two texts published within
-    ``hours`` of each other, at least one of which already has an earlier version (a text
-    it is a version of, published at least ``hours`` before it).
-
-    Two newspapers that each rewrite one wire story are joined through the wire; a loose
-    match between them adds nothing, and a loose match between a text with a known source
-    and one without (an independent report of the same event sharing its quotes and facts)
-    would chain the independent report into the source's story."""
+    """:func:`dedup.cluster.sibling_edges` as first written."""
     if not hours:
         return set()
     gap = hours * 3600.0
@@ -102,12 +93,7 @@ def reference_sibling_rewrites(
     hours: float,
     mutual: float | None = None,
 ) -> set[int]:
-    """Indexes of the weak edges from a text with a possible source (``sourced``) to a text
-    not published at least ``hours`` before it: such a text joins its story through its
-    sources (directly or by :func:`attach_to_stories`), not through a loose match with a
-    sibling written at the same time or a later text. An edge whose texts each retell at
-    least ``mutual`` (when given) of the other is not a loose match and stays: a wire story that merely
-    has an older candidate (a related report) keeps its full rewrites."""
+    """:func:`dedup.cluster.sibling_rewrites` as first written."""
     gap = hours * 3600.0
 
     def sibling(x: int, y: int) -> bool:  # x has a possible source and y is not one of them
@@ -129,12 +115,7 @@ def reference_cluster_rows(
     times: np.ndarray | None = None,
     sourced: np.ndarray | None = None,
 ) -> np.ndarray:
-    """A cluster label (the smallest row index of the cluster) for each of ``n`` rows.
-
-    With publication ``times`` (seconds, NaN unknown), weak edges between siblings
-    (:func:`sibling_edges`, ``source_hours``) are left out. The result does not depend on
-    the order of ``edges``.
-    """
+    """:func:`dedup.cluster.cluster_rows` as first written."""
     if times is not None:
         skip = reference_sibling_edges(edges, times, cfg.source_hours)
         if sourced is not None and cfg.story_hours:
@@ -144,10 +125,9 @@ def reference_cluster_rows(
         edges = [e for k, e in enumerate(edges) if k not in skip]
     uf = UnionFind(n)
     contained: dict[int, list[tuple[int, frozenset[int]]]] = defaultdict(list)
-    neighbours: dict[int, set[int]] = defaultdict(set)
+    adjacent: set[tuple[int, int]] = set()
     for e in edges:
-        neighbours[e.a].add(e.b)
-        neighbours[e.b].add(e.a)
+        adjacent.add((min(e.a, e.b), max(e.a, e.b)))
         if e.strong or min(e.share_a_in_b, e.share_b_in_a) >= cfg.mutual_coverage:
             uf.union(e.a, e.b)
         elif e.share_a_in_b >= e.share_b_in_a:
@@ -156,53 +136,9 @@ def reference_cluster_rows(
             contained[e.a].append((e.b, e.hits_in_a))
     mutual_root = uf.labels()
     for v in sorted(contained):
-        members = sorted(contained[v])
-        groups = _group_contained(members, neighbours, mutual_root, cfg.bundle_overlap)
-        if len(groups) == 1:
-            chosen = groups[0]
-        else:
-            # A bundle page: join only the group covering most of it.
-            def cover(
-                g: list[int], members: list[tuple[int, frozenset[int]]] = members
-            ) -> tuple[int, int]:
-                covered: set[int] = set()
-                for u, h in members:
-                    if u in g:
-                        covered |= h
-                return (len(covered), -min(g))
-
-            chosen = max(groups, key=cover)
-        for u in chosen:
+        for u in page_joins(sorted(contained[v]), adjacent, mutual_root, cfg.bundle_overlap):
             uf.union(v, u)
     return uf.labels()
-
-
-def _group_contained(
-    members: list[tuple[int, frozenset[int]]],
-    neighbours: dict[int, set[int]],
-    mutual_root: np.ndarray,
-    overlap: float,
-) -> list[list[int]]:
-    """Group the articles contained in one page: together when they are versions of each
-    other or match overlapping parts of the page."""
-    ids = [u for u, _ in members]
-    local = UnionFind(len(ids))
-    for x in range(len(ids)):
-        for y in range(x + 1, len(ids)):
-            u, w = ids[x], ids[y]
-            hu, hw = members[x][1], members[y][1]
-            small = min(len(hu), len(hw))
-            if (
-                mutual_root[u] == mutual_root[w]
-                or w in neighbours[u]
-                or (small and len(hu & hw) >= overlap * small)
-                or not small
-            ):
-                local.union(x, y)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for x, u in enumerate(ids):
-        groups[local.find(x)].append(u)
-    return [sorted(g) for _, g in sorted(groups.items())]
 
 
 def reference_attach_to_stories(
@@ -215,22 +151,7 @@ def reference_attach_to_stories(
     times: np.ndarray | None = None,
     related: Callable[[int, int], bool] | None = None,
 ) -> np.ndarray:
-    """Join a text to the story of its possible sources when they, taken together, cover
-    it (needs publication ``times``; without them the labels are returned unchanged).
-
-    A newspaper text cut and stitched from several takes of one wire story, or from a
-    wire story and its update, may match no single text well enough to be called a
-    rewrite of it. A text's possible sources are its candidate partners (``pairs``, row
-    indexes) published at least ``story_hours`` before it. For each text with at least
-    ``min_words`` words, possible sources, and none of them in its cluster yet,
-    ``coverage`` gives the share of it retold and reused in its possible sources taken
-    together and the share each source retells (:func:`dedup.score.story_coverage`).
-    It joins the cluster of the source that retells most of it when the reused share
-    reaches ``story_reuse`` or the retold share ``story_retell``, and the share retold in
-    its sentences that are not mostly quoted speech ``story_narrative``, and with it every other
-    source that retells at least ``story_part`` of it and is ``related`` to that first one
-    (same topic: the takes or updates of one wire story it was stitched from). A later
-    digest of two unrelated stories joins only the first."""
+    """:func:`dedup.cluster.attach_to_stories` as first written."""
     if times is None or not cfg.story_hours or len(pairs) == 0:
         return labels.copy()
     clusters: dict[int, list[int]] = defaultdict(list)
@@ -268,11 +189,7 @@ def reference_attach_to_stories(
 def reference_attach_teasers(
     labels: np.ndarray, matches: Sequence[tuple[int, int, float]]
 ) -> np.ndarray:
-    """Join each short text that is still alone to the cluster of the longer texts whose
-    ledes retell it (``matches``: ``(short, long, share)`` rows,
-    :func:`dedup.teaser.teaser_matches`) when they all are in one cluster. A sentence found
-    in the ledes of several stories is a template (an opening line that reports of one
-    kind share), not a teaser of one of them."""
+    """:func:`dedup.cluster.attach_teasers` as first written."""
     sizes = np.bincount(labels, minlength=len(labels))
     stories: dict[int, set[int]] = defaultdict(set)
     first: dict[int, int] = {}
@@ -296,10 +213,7 @@ def reference_describe_clusters(
     inputs: ScoringInputs,
     config: Config,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cluster ids, canonical versions and each member's relation to its canonical.
-
-    A member that was not a candidate pair with its canonical is scored against it with
-    the candidates' sentence statistics, so that its scores are on the same scale."""
+    """:func:`dedup.pipeline._describe_clusters` as first written."""
     scored = scored_pairs.table
     ids = table["id"].tolist()
     n_words = table["n_words"].to_numpy()

@@ -303,17 +303,19 @@ def test_story_and_teaser_passes_equal_the_reference(n: int, rnd: random.Random)
         return answer
 
     related = lambda u, w: (u + w) % 3 != 0  # noqa: E731
-    for min_words in (25, 100):
-        seen: list[tuple[int, list[int]]] = []
-        expected: list[tuple[int, list[int]]] = []
-        got = attach_to_stories(
-            labels, pairs, coverage(seen), CFG, words, min_words, times, related
-        )
-        want = ref.reference_attach_to_stories(
-            labels, pairs, coverage(expected), CFG, words, min_words, times, related
-        )
-        assert seen == expected
-        assert got.tolist() == want.tolist()
+    # the edges' clusters, and every text alone (so that many texts are asked about)
+    for start in (labels, np.arange(n)):
+        for min_words in (25, 100):
+            seen: list[tuple[int, list[int]]] = []
+            expected: list[tuple[int, list[int]]] = []
+            got = attach_to_stories(
+                start, pairs, coverage(seen), CFG, words, min_words, times, related
+            )
+            want = ref.reference_attach_to_stories(
+                start, pairs, coverage(expected), CFG, words, min_words, times, related
+            )
+            assert seen == expected
+            assert got.tolist() == want.tolist()
     matches = [(rnd.randrange(n), rnd.randrange(n), 0.5) for _ in range(n // 2)]
     matches = [(r, p, s) for r, p, s in matches if r != p]
     assert (
@@ -348,3 +350,34 @@ def test_texts_contained_in_one_page_that_are_versions_of_each_other_stay_togeth
     want = ref.reference_cluster_rows(4, edges, CFG).tolist()
     assert want == [0, 0, 0, 0]
     assert cluster_rows(4, EdgeTable.of(edges), CFG).tolist() == want
+
+
+def test_story_pass_with_many_questions_equals_the_reference() -> None:
+    """Six texts a day after six earlier ones, each paired with some of them: six questions
+    at once, asked and answered as the first implementation asks and answers them."""
+    hour = 3600.0
+    times = np.array([0.0] * 6 + [24 * hour] * 6)
+    pairs = np.array(
+        [(u, v) for v in range(6, 12) for u in range(6) if (u + v) % 3], dtype=np.int64
+    )
+    words = np.full(12, 300)
+
+    def coverage(asked: list[tuple[int, list[int]]]) -> Callable[..., Any]:
+        def answer(queries: Sequence[tuple[int, Sequence[int]]]) -> list[Any]:
+            asked.extend((v, list(m)) for v, m in queries)
+            return [(0.7, 0.3, tuple((u, 0.5) for u in m), 0.7) for _, m in queries]
+
+        return answer
+
+    seen: list[tuple[int, list[int]]] = []
+    expected: list[tuple[int, list[int]]] = []
+    labels = np.arange(12)
+    got = attach_to_stories(
+        labels, pairs, coverage(seen), CFG, words, 25, times, lambda u, w: u % 2 == w % 2
+    )
+    want = ref.reference_attach_to_stories(
+        labels, pairs, coverage(expected), CFG, words, 25, times, lambda u, w: u % 2 == w % 2
+    )
+    assert seen == expected and len(seen) == 6
+    assert got.tolist() == want.tolist()
+    assert len(set(got.tolist())) < 12

@@ -13,7 +13,7 @@ sentence is no evidence: independent reports of one event quote the same stateme
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from typing import NamedTuple
 
@@ -45,6 +45,11 @@ _CHUNK = 8192
 transposes the windows near its times, whatever its size, so larger slices pay that once
 for more evidence (synthetic 100k: 47 s at 1,024, 23 s at 8,192, the same matches; traced
 peak 747 -> 833 MB)."""
+_PART_TEXTS = 131_072
+"""Dated texts whose lede windows are made at a time (:func:`_time_parts`): a batch of up
+to this many is one part; a larger one (a year of a large feed) is worked through a stretch
+of its time line at a time, each stretch's windows made, met with its evidence and
+dropped."""
 _TIME_SLACK = 60.0
 """Seconds added to the time window when windows are picked for a slice of evidence
 (rounding of the time differences never drops a window the exact test keeps)."""
@@ -111,38 +116,10 @@ def teaser_matches(
     col_of_code = np.full(len(table.vocab), -1, dtype=np.int64)
     col_of_code[uniq[by_word]] = np.arange(uniq.size, dtype=np.int64)
     n_cols = int(uniq.size)
-    # Each longer text's lede as windows of one or two sentences; syndicated copies share
-    # their lede, so each distinct window (run of token codes) is one row, with the texts
-    # that have it.
-    wins = _lede_windows(sent, n_words, teaser_words)
-    if not wins.text.size:
-        return []
     df = _document_frequency_codes(table, col_of_code, n_cols)
     idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
     if n >= 20:  # as the TF-IDF of the candidates stage: small batches prune nothing
         idf[df > 0.5 * n] = 0.0
-    wid, rep = _distinct_runs(table.codes, wins.start, wins.length)
-    ledes = _column_sets(
-        table.codes,
-        wins.start[rep],
-        wins.length[rep],
-        col_of_code,
-        n_cols,
-        lambda k: np.ones(k.size, dtype=np.float32),  # (products with it are exact)
-    )
-    # The texts of each distinct window (members), and where each member has it.
-    member_key = _distinct(wid * n + wins.text)
-    member_win = member_key // n
-    member_of = member_key % n
-    member_at = np.zeros(rep.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(member_win, minlength=rep.size), out=member_at[1:])
-    n_members = np.diff(member_at)
-    occ = np.lexsort((wins.span, wins.first, wins.text, wid))
-    occ_member = np.searchsorted(member_key, (wid * n + wins.text)[occ])
-    occ_at = np.zeros(member_key.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(occ_member, minlength=member_key.size), out=occ_at[1:])
-    occ_first = wins.first[occ].tolist()
-    occ_span = wins.span[occ].tolist()
     evm = _column_sets(table.codes, sent.start[ev], ev_words, col_of_code, n_cols, lambda k: idf[k])
     weight = np.asarray(evm.sum(axis=1)).ravel()
     # The heaviest words of each sentence holding more than 1 - match of its weight (and
@@ -150,7 +127,6 @@ def teaser_matches(
     # share of them falls short by more than the rest of the sentence cannot either.
     head = _prefix_rows(evm, max(1.0 - match, _HEAD_SHARE)).multiply(evm).tocsr()
     rest = weight - np.asarray(head.sum(axis=1)).ravel()
-    ledes_t: sp.csr_matrix | None = None  # every window, made when a slice needs it
     best: dict[tuple[int, int], float] = {}
     found_in: dict[tuple[int, int], set[int]] = defaultdict(set)
     gap = window_days * 86400.0
@@ -173,88 +149,92 @@ def teaser_matches(
     # Evidence in order of its text's time, a slice at a time, against the windows that
     # have a text near that time: the same hits as against every window (a window whose
     # texts are all further than the gap from every text of the slice yields no match),
-    # without a product over the whole batch. Unknown times meet every window.
+    # without a product over the whole batch. Unknown times meet every window. The
+    # windows themselves are made for a part of the batch at a time (:func:`_time_parts`).
     ev_time = times[ev_rows]
-    ev_by_time = np.argsort(np.where(np.isnan(ev_time), np.inf, ev_time), kind="stable")
-    mem_time = times[member_of]
-    w_lo = np.full(rep.size, np.inf)
-    w_hi = np.full(rep.size, -np.inf)
-    np.minimum.at(w_lo, member_win, np.where(np.isnan(mem_time), -np.inf, mem_time))
-    np.maximum.at(w_hi, member_win, np.where(np.isnan(mem_time), np.inf, mem_time))
     slack = gap + _TIME_SLACK
-    for start in range(0, evm.shape[0], _CHUNK):
-        rows = ev_by_time[start : start + _CHUNK]
-        # (what is kept of the evidence and the windows is kept for one slice only)
-        for cache in (ev_figs, win_figs, ev_pairs, win_pairs):
-            cache.clear()
-        t = ev_time[rows]
-        if np.isnan(t).any():
-            if ledes_t is None:
-                ledes_t = ledes.T.tocsr()
-            hit = (head[rows] @ ledes_t).tocoo()
-            ws = hit.col.astype(np.int64)
-        else:
-            near_w = np.flatnonzero((w_hi >= t.min() - slack) & (w_lo <= t.max() + slack))
-            hit = (head[rows] @ ledes[near_w].T).tocoo()
-            ws = near_w[hit.col]
-        xs = rows[hit.row]
-        # (a bound on the share, with room for rounding; the share itself decides)
-        near = hit.data + rest[xs] >= match * weight[xs] * (1.0 - _ROUNDING)
-        xs, ws = xs[near], ws[near]
-        share = np.asarray(evm[xs].multiply(ledes[ws]).sum(axis=1)).ravel() / weight[xs]
-        keep = share >= match
-        xs, ws, share = xs[keep], ws[keep], share[keep]
-        # Each window stands for the texts that have it.
-        cnt = n_members[ws]
-        total = int(cnt.sum())
-        within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        ms = np.repeat(member_at[ws], cnt) + within
-        ps = member_of[ms]
-        xs, ws, share = np.repeat(xs, cnt), np.repeat(ws, cnt), np.repeat(share, cnt)
-        rs = ev_rows[xs]
-        # A longer text published near the short one and not long after it (NaN gaps
-        # compare False: kept).
-        after = times[ps] - times[rs]
-        keep = (ps != rs) & (n_words[ps] >= 2 * n_words[rs]) & ~(np.abs(after) > gap)
-        if order:
-            keep &= ~(after >= order)
-        for x, w, m, p, v in zip(
-            xs[keep].tolist(),
-            ws[keep].tolist(),
-            ms[keep].tolist(),
-            ps[keep].tolist(),
-            share[keep].tolist(),
-            strict=True,
-        ):
-            r = ev_rows_l[x]
-            if x not in ev_figs:
-                ev_figs[x] = figures([sentences[r][ev_first[x]]])
-            # every figure of the sentence in the lede window (as written in this text)
-            for o in range(occ_at[m], occ_at[m + 1]):
-                key = (p, occ_first[o], occ_span[o])
-                if key not in win_figs:
-                    win_figs[key] = figures(sentences[p][key[1] : key[1] + key[2]])
-                if ev_figs[x] <= win_figs[key]:
-                    break
+    for with_text, part_rows in _time_parts(ev_time, times, slack, _PART_TEXTS):
+        # Each longer text's lede as windows of one or two sentences; syndicated copies
+        # share their lede, so each distinct window (run of token codes) is one row, with
+        # the texts that have it.
+        ledes = _Ledes.of(
+            table.codes, sent, n_words, teaser_words, with_text, times, col_of_code, n_cols
+        )
+        if ledes is None:
+            continue
+        for start in range(0, part_rows.size, _CHUNK):
+            rows = part_rows[start : start + _CHUNK]
+            # (what is kept of the evidence and the windows is kept for one slice only)
+            for cache in (ev_figs, win_figs, ev_pairs, win_pairs):
+                cache.clear()
+            t = ev_time[rows]
+            if np.isnan(t).any():
+                hit = (head[rows] @ ledes.transposed()).tocoo()
+                ws = hit.col.astype(np.int64)
             else:
-                continue
-            if titles_apart(titles[r], titles[p], score.short_title_jaccard):
-                continue
-            if r not in figs:
-                figs[r] = figures(sentences[r])
-            if p not in figs:
-                figs[p] = figures(sentences[p])
-            if figures_disagree(figs[r], figs[p], score):
-                continue
-            if x not in ev_pairs:
-                ev_pairs[x] = pairs_of(ev_start[x], ev_words_l[x])
-            if w not in win_pairs:
-                win_pairs[w] = pairs_of(int(wins.start[rep[w]]), int(wins.length[rep[w]]))
-            in_order = ev_pairs[x] & win_pairs[w]
-            if len(in_order) < TEASER_PAIR_SHARE * len(ev_pairs[x]):
-                continue
-            best[(r, p)] = max(v, best.get((r, p), 0.0))
-            found_in[(r, p)].add(x)
+                near_w = np.flatnonzero(
+                    (ledes.hi >= t.min() - slack) & (ledes.lo <= t.max() + slack)
+                )
+                hit = (head[rows] @ ledes.sets[near_w].T).tocoo()
+                ws = near_w[hit.col]
+            xs = rows[hit.row]
+            # (a bound on the share, with room for rounding; the share itself decides)
+            near = hit.data + rest[xs] >= match * weight[xs] * (1.0 - _ROUNDING)
+            xs, ws = xs[near], ws[near]
+            share = np.asarray(evm[xs].multiply(ledes.sets[ws]).sum(axis=1)).ravel() / weight[xs]
+            keep = share >= match
+            xs, ws, share = xs[keep], ws[keep], share[keep]
+            # Each window stands for the texts that have it.
+            cnt = ledes.n_members[ws]
+            total = int(cnt.sum())
+            within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            ms = np.repeat(ledes.member_at[ws], cnt) + within
+            ps = ledes.member_of[ms]
+            xs, ws, share = np.repeat(xs, cnt), np.repeat(ws, cnt), np.repeat(share, cnt)
+            rs = ev_rows[xs]
+            # A longer text published near the short one and not long after it (NaN gaps
+            # compare False: kept).
+            after = times[ps] - times[rs]
+            keep = (ps != rs) & (n_words[ps] >= 2 * n_words[rs]) & ~(np.abs(after) > gap)
+            if order:
+                keep &= ~(after >= order)
+            for x, w, m, p, v in zip(
+                xs[keep].tolist(),
+                ws[keep].tolist(),
+                ms[keep].tolist(),
+                ps[keep].tolist(),
+                share[keep].tolist(),
+                strict=True,
+            ):
+                r = ev_rows_l[x]
+                if x not in ev_figs:
+                    ev_figs[x] = figures([sentences[r][ev_first[x]]])
+                # every figure of the sentence in the lede window (as written in this text)
+                for o in range(ledes.occ_at[m], ledes.occ_at[m + 1]):
+                    key = (p, ledes.occ_first[o], ledes.occ_span[o])
+                    if key not in win_figs:
+                        win_figs[key] = figures(sentences[p][key[1] : key[1] + key[2]])
+                    if ev_figs[x] <= win_figs[key]:
+                        break
+                else:
+                    continue
+                if titles_apart(titles[r], titles[p], score.short_title_jaccard):
+                    continue
+                if r not in figs:
+                    figs[r] = figures(sentences[r])
+                if p not in figs:
+                    figs[p] = figures(sentences[p])
+                if figures_disagree(figs[r], figs[p], score):
+                    continue
+                if x not in ev_pairs:
+                    ev_pairs[x] = pairs_of(ev_start[x], ev_words_l[x])
+                if w not in win_pairs:
+                    win_pairs[w] = pairs_of(int(ledes.start[w]), int(ledes.length[w]))
+                in_order = ev_pairs[x] & win_pairs[w]
+                if len(in_order) < TEASER_PAIR_SHARE * len(ev_pairs[x]):
+                    continue
+                best[(r, p)] = max(v, best.get((r, p), 0.0))
+                found_in[(r, p)].add(x)
     return [
         (r, p, share)
         for (r, p), share in sorted(best.items())
@@ -313,24 +293,166 @@ def _count_sentence_tokens(sentences: Sequence[Sequence[str]]) -> np.ndarray:
     )
 
 
-def _lede_windows(sent: _Spans, n_words: np.ndarray, words: int) -> _Spans:
+def _lede_windows(
+    sent: _Spans, n_words: np.ndarray, words: int, with_text: np.ndarray | None = None
+) -> _Spans:
     """The windows of one sentence and of two adjacent ones among the sentences that start
     within the first ``words`` words of each text with at least twice
-    :data:`TEASER_MIN_SENTENCE_WORDS` words."""
-    first = sent.first[sent.text]
-    seen = sent.start - sent.start[first]  # the text's tokens before the sentence
-    lede = (n_words[sent.text] >= 2 * TEASER_MIN_SENTENCE_WORDS) & (seen < words)
-    one = np.flatnonzero(lede & (sent.length > 0))
-    nxt = np.flatnonzero(lede[:-1] & lede[1:] & (sent.text[:-1] == sent.text[1:]))
-    nxt = nxt[sent.length[nxt] + sent.length[nxt + 1] > 0]
+    :data:`TEASER_MIN_SENTENCE_WORDS` words (of the texts marked in ``with_text``, when
+    given)."""
+    if with_text is None:
+        at_all = np.arange(sent.text.size, dtype=np.int64)
+        text, start, length = sent.text, sent.start, sent.length
+    else:
+        at_all = np.flatnonzero(with_text[sent.text])
+        text, start, length = sent.text[at_all], sent.start[at_all], sent.length[at_all]
+    first = sent.first[text]
+    seen = start - sent.start[first]  # the text's tokens before the sentence
+    lede = (n_words[text] >= 2 * TEASER_MIN_SENTENCE_WORDS) & (seen < words)
+    one = np.flatnonzero(lede & (length > 0))
+    # (a chosen text's sentences are all chosen: neighbours of one text are adjacent)
+    nxt = np.flatnonzero(lede[:-1] & lede[1:] & (text[:-1] == text[1:]))
+    nxt = nxt[length[nxt] + length[nxt + 1] > 0]
     at = np.concatenate([one, nxt])
     return _Spans(
-        sent.text[at],
-        sent.start[at],
-        np.concatenate([sent.length[one], sent.length[nxt] + sent.length[nxt + 1]]),
-        at - first[at],
+        text[at],
+        start[at],
+        np.concatenate([length[one], length[nxt] + length[nxt + 1]]),
+        at_all[at] - first[at],
         np.concatenate([np.ones(one.size, np.int64), np.full(nxt.size, 2, np.int64)]),
     )
+
+
+class _Ledes:
+    """The distinct lede windows of some texts (:func:`_lede_windows`): each window's word
+    columns, the texts that have it (members), where each member has it (occurrences:
+    first sentence and number of sentences) and the range of its members' times
+    (unknown: the whole line)."""
+
+    def __init__(
+        self,
+        sets: sp.csr_matrix,
+        start: np.ndarray,
+        length: np.ndarray,
+        member_at: np.ndarray,
+        member_of: np.ndarray,
+        occ_at: np.ndarray,
+        occ_first: list[int],
+        occ_span: list[int],
+        lo: np.ndarray,
+        hi: np.ndarray,
+    ) -> None:
+        self.sets, self.start, self.length = sets, start, length
+        self.member_at, self.member_of = member_at, member_of
+        self.n_members = np.diff(member_at)
+        self.occ_at, self.occ_first, self.occ_span = occ_at, occ_first, occ_span
+        self.lo, self.hi = lo, hi
+        self._transposed: sp.csr_matrix | None = None
+
+    @classmethod
+    def of(
+        cls,
+        codes: np.ndarray,
+        sent: _Spans,
+        n_words: np.ndarray,
+        words: int,
+        with_text: np.ndarray | None,
+        times: np.ndarray,
+        col_of_code: np.ndarray,
+        n_cols: int,
+    ) -> _Ledes | None:
+        """The windows of the texts marked in ``with_text`` (all when None); None when
+        they have none."""
+        wins = _lede_windows(sent, n_words, words, with_text)
+        if not wins.text.size:
+            return None
+        n = np.int64(n_words.size)
+        wid, rep = _distinct_runs(codes, wins.start, wins.length)
+        start, length = wins.start[rep], wins.length[rep]
+        sets = _column_sets(
+            codes,
+            start,
+            length,
+            col_of_code,
+            n_cols,
+            lambda k: np.ones(k.size, dtype=np.float32),  # (products with it are exact)
+        )
+        # The texts of each distinct window (members), and where each member has it.
+        member_key = _distinct(wid * n + wins.text)
+        member_win = member_key // n
+        member_of = member_key % n
+        member_at = np.zeros(rep.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(member_win, minlength=rep.size), out=member_at[1:])
+        occ = np.lexsort((wins.span, wins.first, wins.text, wid))
+        occ_member = np.searchsorted(member_key, (wid * n + wins.text)[occ])
+        occ_at = np.zeros(member_key.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(occ_member, minlength=member_key.size), out=occ_at[1:])
+        mem_time = times[member_of]
+        lo = np.full(rep.size, np.inf)
+        hi = np.full(rep.size, -np.inf)
+        np.minimum.at(lo, member_win, np.where(np.isnan(mem_time), -np.inf, mem_time))
+        np.maximum.at(hi, member_win, np.where(np.isnan(mem_time), np.inf, mem_time))
+        return cls(
+            sets,
+            start,
+            length,
+            member_at,
+            member_of,
+            occ_at,
+            wins.first[occ].tolist(),
+            wins.span[occ].tolist(),
+            lo,
+            hi,
+        )
+
+    def transposed(self) -> sp.csr_matrix:
+        """Column x window (made once, when evidence of unknown time needs every window)."""
+        if self._transposed is None:
+            self._transposed = sp.csr_matrix(self.sets.T.tocsr())
+        return self._transposed
+
+
+def _time_parts(
+    ev_time: np.ndarray, times: np.ndarray, slack: float, most: int
+) -> Iterator[tuple[np.ndarray | None, np.ndarray]]:
+    """Parts of the work: the texts whose windows are made (a mask, None for all) and the
+    evidence (positions in ``ev_time``, in order of time, unknown last) met with them.
+
+    Every evidence sentence meets, in some part, every text within ``slack`` of its time
+    and every text of unknown time; evidence of unknown time meets every text. A batch of
+    at most ``most`` dated texts is one part; a larger one is cut along the time line so
+    that each part makes the windows of at most ``most`` dated texts (and those of unknown
+    time), or of the texts of at most four times ``slack`` where they are denser: each
+    part's evidence spans at least twice ``slack`` of time, so no text's windows are made
+    for more than about two parts."""
+    order = np.argsort(np.where(np.isnan(ev_time), np.inf, ev_time), kind="stable")
+    dated = ~np.isnan(times)
+    t_sorted = np.sort(times[dated])
+    if t_sorted.size <= most:
+        yield None, order
+        return
+    undated = ~dated
+    n_dated = int(np.count_nonzero(~np.isnan(ev_time)))
+    ev_t = ev_time[order[:n_dated]]
+    a = 0
+    while a < n_dated:
+        lo = ev_t[a] - slack
+        first = int(np.searchsorted(t_sorted, lo, side="left"))
+        if first + most < t_sorted.size:
+            # evidence up to b keeps its surroundings below the (most + 1)-th text from lo
+            b = int(np.searchsorted(ev_t, t_sorted[first + most] - slack, side="left"))
+            # and at least 2 * slack of evidence time: surroundings denser than the bound
+            # would otherwise make the windows of a time over and over, for little evidence
+            b = max(b, int(np.searchsorted(ev_t, ev_t[a] + 2.0 * slack, side="right")))
+        else:
+            b = n_dated
+        hi = ev_t[b - 1] + slack
+        yield undated | ((times >= lo) & (times <= hi)), order[a:b]
+        a = b
+    if n_dated < order.size:  # unknown times: against every text, a part at a time
+        for k in range(0, t_sorted.size, most):
+            lo, hi = t_sorted[k], t_sorted[min(k + most, t_sorted.size) - 1]
+            yield undated | ((times >= lo) & (times <= hi)), order[n_dated:]
 
 
 def _distinct(a: np.ndarray) -> np.ndarray:

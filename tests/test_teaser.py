@@ -302,15 +302,19 @@ def _dated_stories(n: int) -> tuple[list[str], list[str], np.ndarray]:
     return texts, titles, np.array(times)
 
 
+@pytest.mark.parametrize("part_texts", [None, 4, 25])
 def test_evidence_slices_in_time_order_meet_only_near_windows_and_find_the_same(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, part_texts: int | None
 ) -> None:
     # two evidence sentences at a time, times spread over weeks (some unknown): the
-    # windows picked by time give the same matches as the string pass against all
+    # windows picked by time give the same matches as the string pass against all; so do
+    # windows made for a part of the time line at a time
     from dedup.textnorm import TokenTable
     from tests.teaser_reference import teaser_matches as reference
 
     monkeypatch.setattr("dedup.teaser._CHUNK", 2)
+    if part_texts is not None:
+        monkeypatch.setattr("dedup.teaser._PART_TEXTS", part_texts)
     found = 0
     dated = _dated_stories(27)
     batches = [(*_invented_batch(5, 60)[:2], None), (*_invented_batch(6, 120)[:2], None), dated]
@@ -342,3 +346,42 @@ def test_evidence_slices_in_time_order_meet_only_near_windows_and_find_the_same(
     )
     apart = sorted({round(abs(times[r] - times[p]) / 86400.0, 1) for r, p, _ in got})
     assert apart == [0.0, 0.5, 3.0, 6.0, 6.9]
+
+
+def test_time_parts_meet_every_near_text_and_hold_at_most_the_bound() -> None:
+    from dedup.teaser import _time_parts
+
+    rng = np.random.default_rng(11)
+    slack = 2.0
+    for trial in range(40):
+        n_text = int(rng.integers(1, 60))
+        times = rng.choice(np.arange(0.0, 30.0, 0.5), size=n_text)
+        times[rng.random(n_text) < 0.15] = np.nan
+        ev_time = rng.choice(
+            np.r_[np.arange(0.0, 30.0, 0.5), np.nan], size=int(rng.integers(0, 40))
+        )
+        most = int(rng.integers(1, 12))
+        met = np.zeros((ev_time.size, n_text), dtype=bool)
+        seen = np.zeros(ev_time.size, dtype=int)
+        for with_text, rows in _time_parts(ev_time, times, slack, most):
+            mask = np.ones(n_text, dtype=bool) if with_text is None else with_text
+            dated_here = np.count_nonzero(mask & ~np.isnan(times))
+            # evidence in time order, unknown last
+            t = ev_time[rows]
+            t = np.where(np.isnan(t), np.inf, t)
+            assert (np.diff(t) >= 0).all()
+            if with_text is None:
+                assert np.count_nonzero(~np.isnan(times)) <= most
+            elif not np.isnan(ev_time[rows]).any():
+                # at most the bound, unless the texts of four times the slack hold more
+                t_rows = ev_time[rows]
+                span = t_rows.max() - t_rows.min()
+                assert dated_here <= most or span <= 2 * slack
+            seen[rows] += 1
+            met[np.ix_(rows, np.flatnonzero(mask))] = True
+        near = np.isnan(times)[None, :] | np.isnan(ev_time)[:, None]
+        near |= np.abs(times[None, :] - ev_time[:, None]) <= slack
+        assert (met | ~near).all(), trial  # every near text met
+        dated_ev = ~np.isnan(ev_time)
+        assert (seen[dated_ev] == 1).all()  # dated evidence in one part only
+        assert (seen[~dated_ev] >= 1).all()

@@ -28,6 +28,7 @@ from dedup.config import CleanConfig
 from dedup.textnorm import (
     SentenceTable,
     count_words,
+    plain_words,
     sentence_bounds,
     split_sentences,
     to_plain_text,
@@ -81,10 +82,11 @@ def _page_lines_keys_counts(text: str) -> tuple[list[str], list[str], list[int]]
     line (its one context rule, final sigma, stops at a line break). Counts: lower-casing
     keeps every character's class (word or not), so a line's tokens keep their number; the
     one exception, U+0130 whose lower case is ``i`` and a combining dot, sends a page down
-    the per-line path.
+    the per-line path, as does a page whose tokens are not runs of ``\\w`` (letters of
+    Chinese or Japanese script, combining marks: :func:`dedup.textnorm.tokenize`).
     """
     raw = text.split("\n")
-    if "\u0130" in text:
+    if "\u0130" in text or not (text.isascii() or plain_words(text)):
         lines = [ln for ln in raw if ln.strip()]
         return lines, [_line_key(ln) for ln in lines], [count_words(ln) for ln in lines]
     low = text.lower()

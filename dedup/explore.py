@@ -29,6 +29,7 @@ from dedup.config import Config
 from dedup.evaluate import positive_labels, read_truth
 from dedup.ingest import read_articles
 from dedup.score import PAIR_COLUMNS, align_sentences
+from dedup.textnorm import count_words
 
 #: The overlap scores of ``pairs.csv``.
 SCORE_COLUMNS = PAIR_COLUMNS[3:]
@@ -221,7 +222,7 @@ class Comparison:
         """Sentences and words per kind, for each side."""
         rows = []
         for side, df in (("a", self.a), ("b", self.b)):
-            words = df["sentence"].str.count(r"\w+")
+            words = df["sentence"].map(count_words)
             for kind in ("verbatim", "reworded", "only"):
                 sel = df["kind"] == kind
                 rows.append(

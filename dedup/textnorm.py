@@ -6,6 +6,7 @@ All functions are pure and idempotent where that makes sense: ``normalize_text(n
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -16,7 +17,74 @@ from typing import overload
 import numpy as np
 import pandas as pd
 
-_WORD_RE = re.compile(r"\w+")
+# Scripts written without spaces between words (Chinese, Japanese): each of their letters
+# is a token of its own, so that shingles and word statistics see words, not whole clauses.
+_NO_SPACE = (
+    "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0003134f"
+)
+_NO_SPACE_RE = re.compile(f"[{_NO_SPACE}]")
+
+
+def _mark_class() -> str:
+    """The combining marks (Unicode category M) outside :data:`_NO_SPACE`, as the ranges of
+    a regular-expression character class: the vowel signs of Devanagari or Thai, a dot
+    above. They belong to the word they sit in, though ``\\w`` does not match them."""
+    out: list[str] = []
+    run: list[int] = []
+    for cp in itertools.chain(range(0x300, 0x20000), range(0xE0100, 0xE01F0)):
+        ch = chr(cp)
+        if unicodedata.category(ch)[0] == "M" and not _NO_SPACE_RE.match(ch):
+            if run and run[-1] == cp - 1:
+                run[-1] = cp
+            else:
+                run += [cp, cp]
+            continue
+        if run:
+            out.append(f"\\U{run[0]:08x}-\\U{run[1]:08x}")
+            run = []
+    return "".join(out)
+
+
+_MARKS = _mark_class()
+_WORD_RE = re.compile(f"(?=\\w)[{_NO_SPACE}]|(?:[^\\W{_NO_SPACE}]|[{_MARKS}])+")
+"""A token: a letter of a script written without spaces, or a run of the other word
+characters (``\\w``) and combining marks."""
+_PLAIN_WORD_RE = re.compile(r"\w+")
+_SPLIT_OR_MARK = re.compile(f"[{_NO_SPACE}{_MARKS}]")
+"""A character that ``\\w+`` would not tokenise as :data:`_WORD_RE` does."""
+_SPLIT_OR_MARK_BMP = re.compile(
+    "["
+    + re.escape(
+        "".join(
+            chr(c)
+            for c in range(0x300, 0x10000)
+            if not 0xD800 <= c < 0xE000 and _SPLIT_OR_MARK.match(chr(c))
+        )
+    )
+    + "]"
+)
+"""The same characters below U+10000: a class the engine checks by a table, several times
+faster to search than ranges reaching the other planes."""
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def plain_words(text: str) -> bool:
+    """Whether ``\\w+`` finds the tokens of ``text`` (no letter of a script written without
+    spaces, no combining mark): one search of a table class, and for a text with characters
+    beyond U+FFFF (emoji, mostly) a look at each of them."""
+    if _SPLIT_OR_MARK_BMP.search(text):
+        return False
+    if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
+        return True
+    return not any(_split_or_mark(m.group()) for m in _ASTRAL.finditer(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_or_mark(ch: str) -> bool:
+    return _SPLIT_OR_MARK.match(ch) is not None
+
+
 _SPACE_RE = re.compile(r"[^\S\n]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 # A run of three or more separator characters standing alone (" ### ", "***", "---"):
@@ -68,19 +136,22 @@ _ASCII_NON_WORD_TO_SPACE += bytes(range(128, 256))  # never met: the text is ASC
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens (``\\w+``) of already normalised text. ASCII text (most
-    news) is split by byte translation, the same tokens as the regular expression, which
-    handles the rest."""
+    """Lower-cased word tokens of already normalised text: runs of word characters
+    (``\\w``) and combining marks, except that each letter of Chinese and Japanese script
+    is a token of its own. ASCII text (most news) is split by byte translation, the same
+    tokens as the regular expression, which handles the rest."""
     if text.isascii():
         return text.lower().encode().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
-    return _WORD_RE.findall(text.lower())
+    low = text.lower()
+    return (_PLAIN_WORD_RE if plain_words(low) else _WORD_RE).findall(low)
 
 
 def count_words(text: str) -> int:
-    """Number of ``\\w+`` tokens (ASCII text counted as :func:`tokenize` splits it)."""
+    """Number of :func:`tokenize` tokens, counted without lower-casing (lower case keeps
+    every character's class); ASCII text counted as :func:`tokenize` splits it."""
     if text.isascii():
         return len(text.encode().translate(_ASCII_NON_WORD_TO_SPACE).split())
-    return len(_WORD_RE.findall(text))
+    return len((_PLAIN_WORD_RE if plain_words(text) else _WORD_RE).findall(text))
 
 
 def looks_like_html(text: str) -> bool:
@@ -359,13 +430,45 @@ def _cut_unless_abbrev(m: re.Match[str]) -> str:
     return m.group(1) + "\n"
 
 
+_CLOSERS = "\"'”’)\\]」』"
+_NO_SPACE_CUT = re.compile(
+    f"(?:\u3002|[!?](?=[{_CLOSERS}]*[\"'“‘「『(]?[{_NO_SPACE}]))[{_CLOSERS}]*"
+)
+"""The end of a sentence of Chinese or Japanese, which no space follows: an ideographic full
+stop, or ``!`` or ``?`` (full-width ones after NFKC) before a letter of those scripts, and
+any closing quotes or brackets after it."""
+
+
+def _no_space_cuts(text: str) -> bool:
+    """Whether ``text`` may hold a :data:`_NO_SPACE_CUT`."""
+    return not text.isascii() and ("\u3002" in text or "!" in text or "?" in text)
+
+
+def _no_space_pieces(piece: str) -> list[tuple[int, int]]:
+    """Where the sentences of one line are once it is cut after each :data:`_NO_SPACE_CUT`:
+    start and end of each, spaces stripped, empty ones left out."""
+    out: list[tuple[int, int]] = []
+    at = 0
+    for end in [m.end() for m in _NO_SPACE_CUT.finditer(piece)] + [len(piece)]:
+        seg = piece[at:end]
+        core = seg.strip()
+        if core:
+            start = at + len(seg) - len(seg.lstrip())
+            out.append((start, start + len(core)))
+        at = end
+    return out
+
+
 def split_sentences(text: str) -> list[str]:
-    """Split normalised text into sentences: at line breaks, and after ``.!?`` followed by
-    a capitalised word, except after common abbreviations and initials."""
+    """Split normalised text into sentences: at line breaks, after ``.!?`` followed by a
+    capitalised word, except after common abbreviations and initials, and after the full
+    stop of Chinese and Japanese (:data:`_NO_SPACE_CUT`)."""
     # Cut at every boundary that is not an abbreviation, then split the lines. Each piece is
     # stripped, so the spaces at a cut and at either end of a line never reach a sentence.
     boundary = _BOUNDARY if "!" in text or "?" in text else _BOUNDARY_DOT
     cut = boundary.sub(_cut_unless_abbrev, text)
+    if _no_space_cuts(text):
+        return [p[a:b] for p in cut.split("\n") for a, b in _no_space_pieces(p)]
     return [piece for piece in [p.strip() for p in cut.split("\n")] if piece]
 
 
@@ -386,12 +489,18 @@ def sentence_bounds(text: str) -> list[int]:
     cut = boundary.sub(_cut_keep_length, text)  # line breaks where split_sentences cuts
     out: list[int] = []
     at = 0
+    no_space = _no_space_cuts(text)
     for piece in cut.split("\n"):
-        core = piece.strip()
-        if core:
-            start = at + len(piece) - len(piece.lstrip())
-            out.append(start)
-            out.append(start + len(core))
+        if no_space:
+            for a, b in _no_space_pieces(piece):
+                out.append(at + a)
+                out.append(at + b)
+        else:
+            core = piece.strip()
+            if core:
+                start = at + len(piece) - len(piece.lstrip())
+                out.append(start)
+                out.append(start + len(core))
         at += len(piece) + 1
     return out
 
@@ -450,9 +559,7 @@ class SentenceTable(Sequence[tuple[str, ...]]):
             part = self.texts[lo:hi]
             big = "\n".join(part)
             cp = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            word = _word_chars(cp)
-            start = word.copy()
-            start[1:] &= ~word[:-1]
+            start = _token_starts(cp)
             before = np.zeros(cp.size + 1, dtype=np.int64)  # token starts before each char
             np.cumsum(start, out=before[1:])
             lengths = np.fromiter(map(len, part), dtype=np.int64, count=hi - lo)
@@ -481,17 +588,30 @@ _COUNT_CHARS = 1 << 20
 _ASCII_WORD_CHARS = np.array([_WORD_RE.fullmatch(chr(c)) is not None for c in range(128)])
 
 
-def _word_chars(cp: np.ndarray) -> np.ndarray:
-    """Whether each code point is a word character (``\\w``)."""
+def _token_starts(cp: np.ndarray) -> np.ndarray:
+    """Whether a token of :func:`tokenize` starts at each code point: a letter of a script
+    written without spaces, or a word character (``\\w`` or a combining mark, outside
+    those scripts) that does not follow one."""
     word = np.zeros(cp.size, dtype=bool)
     ascii_ = cp < 128
     word[ascii_] = _ASCII_WORD_CHARS[cp[ascii_]]
-    if not ascii_.all():
-        other = ~ascii_
-        uniq = np.unique(cp[other])
-        cls = np.array([_WORD_RE.fullmatch(chr(c)) is not None for c in uniq.tolist()])
-        word[other] = cls[np.searchsorted(uniq, cp[other])]
-    return word
+    if ascii_.all():
+        start = word.copy()
+        start[1:] &= ~word[:-1]
+        return start
+    other = ~ascii_
+    uniq = np.unique(cp[other])
+    chars = [chr(c) for c in uniq.tolist()]
+    at = np.searchsorted(uniq, cp[other])
+    word[other] = np.array([_WORD_RE.fullmatch(c) is not None for c in chars])[at]
+    alone = np.zeros(cp.size, dtype=bool)  # a token by itself
+    alone[other] = np.array([_NO_SPACE_RE.match(c) is not None for c in chars])[at]
+    alone &= word
+    run = word & ~alone
+    start = run.copy()
+    start[1:] &= ~run[:-1]
+    start |= alone
+    return start
 
 
 def count_tokens(texts: Sequence[str]) -> np.ndarray:
@@ -516,9 +636,7 @@ def count_tokens(texts: Sequence[str]) -> np.ndarray:
             out[lo:hi] = [len(tokenize(t)) for t in part]
         else:
             cp = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            word = _word_chars(cp)
-            start = word.copy()
-            start[1:] &= ~word[:-1]
+            start = _token_starts(cp)
             line = np.cumsum(cp == 10)
             out[lo:hi] = np.bincount(line[start], minlength=len(part))
             if "\u0130" in big:

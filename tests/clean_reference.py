@@ -202,7 +202,20 @@ def split_sentences(text: str) -> list[str]:
         tail = line[start:].strip()
         if tail:
             out.append(tail)
-    return out
+    # Chinese and Japanese: also after each ideographic full stop, and after ! or ? before a
+    # letter of those scripts (with the closing quotes and brackets that follow)
+    return [
+        q.strip()
+        for piece in out
+        for q in _NO_SPACE_CUT.sub(lambda m: m.group() + "\n", piece).split("\n")
+        if q.strip()
+    ]
+
+
+_NO_SPACE = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+_NO_SPACE_CUT = re.compile(
+    f"(?:\u3002|[!?](?=[\"'”’)\\]」』]*[\"'“‘「『(]?[{_NO_SPACE}]))[\"'”’)\\]」』]*"
+)
 
 
 _BYLINE_RE = re.compile(r"^(?:by|from)\s+[A-Z][\w.'’-]*(?:[ ,]+(?:and\s+)?[\w.'’@-]+){0,8}$", re.I)

@@ -293,3 +293,41 @@ def test_next_day_digest_never_chains_two_stories() -> None:
     c = cluster_of(run_dated(texts))
     assert c["flood"] != c["vote"]
     assert c["digest"] in (c["flood"], c["vote"])
+
+
+# Invented stories in Chinese, which is written without spaces between words.
+FLOOD_ZH = [
+    "新华社北京3月5日电，国务院今天发布关于加强城市防洪工作的通知。",
+    "通知要求各地在汛期到来之前完成排水管网的检查和维修。",
+    "据统计，去年全国共有二百一十个城市发生内涝，直接经济损失超过三百亿元。",
+    "专家指出，老旧城区的排水能力普遍不足，需要加快改造。",
+    "通知还要求建立城市内涝预警机制，及时向公众发布信息，并做好人员转移安置准备。",
+    "水利部有关负责人表示，今年将投入专项资金支持中西部地区的防洪设施建设。",
+]
+MATCH_ZH = (
+    "本报讯 昨日，市足球队在主场以二比一战胜来访的客队，取得本赛季第五场胜利。"
+    "上半场双方均无建树，下半场第六十分钟主队率先破门。"
+    "客队随后扳平比分，但主队在终场前五分钟再入一球锁定胜局。主教练赛后表示，球队的防守还需要加强。"
+)
+
+
+def test_chinese_wire_story_and_its_edited_cut_copy_are_one_story() -> None:
+    # The copy drops the dateline and the last paragraph and rewords a few words; its
+    # sentences follow one another without spaces, as Chinese is written.
+    edited = [
+        FLOOD_ZH[0].replace("新华社北京3月5日电，", ""),
+        FLOOD_ZH[1].replace("和", "与"),
+        FLOOD_ZH[2],
+        FLOOD_ZH[3].replace("指出", "认为"),
+        FLOOD_ZH[4],
+    ]
+    res = _run({"wire": "".join(FLOOD_ZH), "copy": "".join(edited), "match": MATCH_ZH})
+    cid = cluster_of(res)
+    assert cid["wire"] == cid["copy"] != cid["match"]
+    assert _relation(res, "wire", "copy") in {"partial_copy", "near_duplicate", "rewrite"}
+    pair = res.pairs.iloc[0]
+    assert (pair["id_a"], pair["id_b"]) == ("copy", "wire")
+    # the copy is held in the wire, which has a paragraph more: sentences are cut at the
+    # ideographic full stop, so the coverage sees the missing one
+    assert pair["coverage_a_in_b"] == 1.0 > pair["coverage_b_in_a"]
+    assert pair["containment_a_in_b"] > 0.9 > pair["containment_b_in_a"] > 0.5

@@ -8,6 +8,7 @@ from dedup.textnorm import (
     html_to_text,
     looks_like_html,
     normalize_text,
+    sentence_bounds,
     split_sentences,
     to_plain_text,
     tokenize,
@@ -149,5 +150,86 @@ def test_unwrap_is_idempotent(s: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=60))
 def test_tokenize_and_count_words_ascii_path_is_the_regular_expression(s: str) -> None:
     for text in (s, s.encode("ascii", "replace").decode()):  # any text, then ASCII only
-        assert tokenize(text) == re.findall(r"\w+", text.lower())
-        assert count_words(text) == len(re.findall(r"\w+", text))
+        assert tokenize(text) == _reference_tokens(text.lower())
+        assert count_words(text) == len(_reference_tokens(text))
+    ascii_text = s.encode("ascii", "replace").decode()
+    assert tokenize(ascii_text) == re.findall(r"\w+", ascii_text.lower())
+
+
+def _no_space_letter(ch: str) -> bool:
+    cp = ord(ch)
+    ranges = [
+        (0x3040, 0x30FF),  # hiragana, katakana
+        (0x31F0, 0x31FF),
+        (0x3400, 0x4DBF),  # CJK extension A
+        (0x4E00, 0x9FFF),  # CJK unified ideographs
+        (0xF900, 0xFAFF),
+        (0xFF66, 0xFF9F),  # half-width katakana
+        (0x20000, 0x3134F),
+    ]
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+def _reference_tokens(text: str) -> list[str]:
+    """Tokens character by character: a letter of Chinese or Japanese script alone; a run
+    of the other word characters (alphanumeric or underscore) and combining marks."""
+    import unicodedata
+
+    out: list[str] = []
+    run = ""
+    for ch in text:
+        word = ch.isalnum() or ch == "_"
+        if word and _no_space_letter(ch):
+            out += [run, ch] if run else [ch]
+            run = ""
+        elif (word or unicodedata.category(ch).startswith("M")) and not _no_space_letter(ch):
+            run += ch
+        else:
+            out += [run] if run else []
+            run = ""
+    return out + ([run] if run else [])
+
+
+_SCRIPTS = (
+    "abcXYZ019_ .,!?'\"-\n"
+    "éİıßΣσς"  # Latin, dotted capital I, Greek
+    "\u0301\u0307\u0308"  # combining marks
+    "हिन्दीसमाचार।"  # Devanagari with vowel signs and virama, danda
+    "กรุงเทพ"  # Thai with marks
+    "北京时间日本語のカタカナ、。「」"  # Chinese, Japanese, their punctuation
+    "\u3099ー・ｶﾞ"  # a kana mark, the prolonged sound mark, a middle dot, half-width kana
+    "서울시"  # Hangul (written with spaces)
+    "“”’—😀\U00020000\U0001d165"  # quotes, a dash, an emoji, an extension B letter, a mark
+)
+
+
+@given(st.text(alphabet=st.sampled_from(_SCRIPTS), max_size=80))
+def test_tokens_of_many_scripts_follow_the_character_rule(s: str) -> None:
+    from dedup.textnorm import count_tokens
+
+    assert tokenize(s) == _reference_tokens(s.lower())
+    assert count_words(s) == len(_reference_tokens(s))
+    assert count_tokens([s, "x " + s]).tolist() == [len(tokenize(s)), len(tokenize(s)) + 1]
+
+
+def test_chinese_and_japanese_letters_are_tokens_and_marks_stay_in_their_word() -> None:
+    assert tokenize("国务院今天发布通知") == list("国务院今天发布通知")
+    assert tokenize("東京都は5日、発表した") == [*"東京都は", "5", *"日", *"発表した"]
+    assert tokenize("कीमतें बढ़ीं") == ["कीमतें", "बढ़ीं"]  # vowel signs are not separators
+    assert tokenize("İzmir") == ["i\u0307zmir"]  # its lower case: i and a combining dot
+    assert tokenize("서울 시장은") == ["서울", "시장은"]
+
+
+def test_chinese_sentences_end_at_the_ideographic_full_stop() -> None:
+    text = normalize_text("国务院发布通知。通知要求检查！“专家说。”下一句 He said. The end?真的吗")
+    want = [
+        "国务院发布通知。",
+        "通知要求检查!",
+        "“专家说。”",
+        "下一句 He said.",
+        "The end?",
+        "真的吗",
+    ]
+    assert split_sentences(text) == want
+    bounds = sentence_bounds(text)
+    assert [text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)] == want

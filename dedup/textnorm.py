@@ -400,14 +400,49 @@ def _is_abbrev(prefix: str) -> bool:
     return len(word) == 1 or _DOTTED.fullmatch(word) is not None
 
 
-# A sentence boundary: ``[.!?]+`` and closing quotes and brackets (group 1), spaces, then a
-# capitalised word. Inside one line: the spaces are not line breaks. Written as a character
-# class and then a repeat (not ``[.!?]+``) so that the regex engine skips quickly to the next
-# candidate character.
-_BOUNDARY = re.compile(r"([.!?][.!?]*[\"'”’)\]]*)[^\S\n]+(?=[\"'“‘(\[]?[A-Z0-9])")
-# The same for a text without ``!`` and ``?``, where ``[.!?]`` can only be a full stop: a
-# literal first character is the fastest scan of all.
-_BOUNDARY_DOT = re.compile(r"(\.\.*[\"'”’)\]]*)[^\S\n]+(?=[\"'“‘(\[]?[A-Z0-9])")
+def _sentence_openers() -> str:
+    """The characters a sentence opens with after a full stop and a space, as the ranges of
+    a character class: capitals (Unicode Lu and Lt: not only A-Z), digits (Nd) and the
+    letters of scripts without case (Lo: Cyrillic has case, Devanagari, Arabic, Hebrew,
+    Thai, Hangul and Chinese have not), below U+10000."""
+    out: list[str] = []
+    run: list[int] = []
+    for cp in range(0x10000):
+        if not 0xD800 <= cp < 0xE000 and unicodedata.category(chr(cp)) in _OPENER_CATEGORIES:
+            if run and run[-1] == cp - 1:
+                run[-1] = cp
+            else:
+                run += [cp, cp]
+            continue
+        if run:
+            out.append(f"\\u{run[0]:04x}-\\u{run[1]:04x}")
+            run = []
+    return "".join(out)
+
+
+_OPENER_CATEGORIES = frozenset(["Lu", "Lt", "Lo", "Nd"])
+_OPENERS = _sentence_openers()
+_ENDS = ".!?\u0964\u061f\u06d4"
+"""Full stop, exclamation and question marks; the danda of Hindi and other scripts of
+India; the Arabic question mark and the Urdu full stop."""
+# A sentence boundary: ``[.!?]+`` (or another :data:`_ENDS`) and closing quotes and
+# brackets (group 1), spaces, then a capitalised word (or a word of a script without case).
+# Inside one line: the spaces are not line breaks. Written as a character class and then a
+# repeat (not ``[.!?]+``) so that the regex engine skips quickly to the next candidate
+# character.
+_BOUNDARY = re.compile(f"([{_ENDS}][{_ENDS}]*[\"'”’)\\]]*)[^\\S\\n]+(?=[\"'“‘(\\[]?[{_OPENERS}])")
+# The same for a text with only full stops among :data:`_ENDS`: a literal first character
+# is the fastest scan of all.
+_BOUNDARY_DOT = re.compile(f"(\\.\\.*[\"'”’)\\]]*)[^\\S\\n]+(?=[\"'“‘(\\[]?[{_OPENERS}])")
+
+
+def _boundary(text: str) -> re.Pattern[str]:
+    """:data:`_BOUNDARY`, or :data:`_BOUNDARY_DOT` when ``text`` has no other end mark."""
+    if "!" in text or "?" in text:
+        return _BOUNDARY
+    if not text.isascii() and any(ch in text for ch in _ENDS[3:]):
+        return _BOUNDARY
+    return _BOUNDARY_DOT
 
 
 def _cut_unless_abbrev(m: re.Match[str]) -> str:
@@ -465,7 +500,7 @@ def split_sentences(text: str) -> list[str]:
     stop of Chinese and Japanese (:data:`_NO_SPACE_CUT`)."""
     # Cut at every boundary that is not an abbreviation, then split the lines. Each piece is
     # stripped, so the spaces at a cut and at either end of a line never reach a sentence.
-    boundary = _BOUNDARY if "!" in text or "?" in text else _BOUNDARY_DOT
+    boundary = _boundary(text)
     cut = boundary.sub(_cut_unless_abbrev, text)
     if _no_space_cuts(text):
         return [p[a:b] for p in cut.split("\n") for a, b in _no_space_pieces(p)]
@@ -485,7 +520,7 @@ def _cut_keep_length(m: re.Match[str]) -> str:
 def sentence_bounds(text: str) -> list[int]:
     """Where the sentences of :func:`split_sentences` are in ``text``: start and end of
     each, one after another (``text[start:end]`` is the sentence)."""
-    boundary = _BOUNDARY if "!" in text or "?" in text else _BOUNDARY_DOT
+    boundary = _boundary(text)
     cut = boundary.sub(_cut_keep_length, text)  # line breaks where split_sentences cuts
     out: list[int] = []
     at = 0

@@ -178,7 +178,16 @@ def _is_abbrev(prefix: str) -> bool:
     return len(word) == 1 or bool(re.fullmatch(r"(?:\w\.)+\w", word))
 
 
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# a capital (not only A-Z), a digit, or a letter of a script without case, below U+10000
+_OPENERS = "".join(
+    chr(c)
+    for c in range(0x10000)
+    if not 0xD800 <= c < 0xE000 and unicodedata.category(chr(c)) in ("Lu", "Lt", "Lo", "Nd")
+)
+# ends: full stop, ! and ?, the danda, the Arabic question mark, the Urdu full stop
+_BOUNDARY = re.compile(
+    "[.!?\u0964\u061f\u06d4]+[\"'”’)\\]]*\\s+(?=[\"'“‘(\\[]?[" + re.escape(_OPENERS) + "])"
+)
 
 
 def split_sentences(text: str) -> list[str]:

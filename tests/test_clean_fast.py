@@ -280,3 +280,38 @@ def test_sentence_table_holds_the_split_sentences(text: str) -> None:
     assert table.token_counts().tolist() == [
         len(textnorm.tokenize(s)) for t in texts for s in textnorm.split_sentences(t)
     ]
+
+
+OTHER_SCRIPT_PIECES = [
+    "Он сказал",
+    "это",
+    "वह आया",
+    "फिर",
+    "هل جاء",
+    "Élysée",
+    "über",
+    "Mr",
+    "12",
+    "国务院",
+    ".",
+    "!",
+    "?",
+    "\u0964",
+    "\u061f",
+    "\u06d4",
+    "\u3002",
+    " ",
+    "  ",
+    "\n",
+    "“",
+    "”",
+    "(",
+]
+
+
+@given(st.lists(st.sampled_from(OTHER_SCRIPT_PIECES), max_size=40).map("".join))
+def test_split_sentences_of_other_scripts_matches_reference(text: str) -> None:
+    assert textnorm.split_sentences(text) == ref.split_sentences(text)
+    bounds = textnorm.sentence_bounds(text)
+    pieces = [text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+    assert pieces == ref.split_sentences(text)

@@ -233,3 +233,19 @@ def test_chinese_sentences_end_at_the_ideographic_full_stop() -> None:
     assert split_sentences(text) == want
     bounds = sentence_bounds(text)
     assert [text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)] == want
+
+
+def test_sentences_of_scripts_without_ascii_capitals_are_cut() -> None:
+    assert split_sentences("Он сказал. Это было вчера. Élysée said. 12 died.") == [
+        "Он сказал.",
+        "Это было вчера.",
+        "Élysée said.",
+        "12 died.",
+    ]
+    assert split_sentences("वह आया। फिर गया। अब नहीं") == ["वह आया।", "फिर गया।", "अब नहीं"]
+    assert split_sentences("هل جاء؟ نعم. لا") == ["هل جاء؟", "نعم.", "لا"]
+    # a lower-case word after a full stop still goes on the sentence
+    assert split_sentences("He said. the end. Über alles. ähnlich") == [
+        "He said. the end.",
+        "Über alles. ähnlich",
+    ]

@@ -292,7 +292,10 @@ def reference_bigram_matrix(sentences: list[str]) -> sp.csr_matrix:
         return sp.csr_matrix((len(sentences), 1), dtype=np.float32)
 
 
-REFERENCE_QUOTE_RE = re.compile(r"``.*?''|\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<!\w)'[^'\n]*'(?!\w)")
+REFERENCE_QUOTE_RE = re.compile(
+    r"``.*?''|\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<!\w)'[^'\n]*'(?!\w)"
+    r"|«[^»\n]*»|„[^“”\n]*[“”]|「[^」\n]*」|『[^』\n]*』"
+)
 """The quotation pattern as first written (the word check before the mark):
 :data:`dedup.score._QUOTE_RE` must find the same quotations."""
 

@@ -196,6 +196,23 @@ def test_shared_quote_alone_is_not_reuse() -> None:
     assert _score([a, b])["relation"] in ("related", "unrelated")
 
 
+def test_quotations_of_other_languages_count_as_quoted() -> None:
+    from dedup.score import _quoted_shares_many
+
+    shares = _quoted_shares_many(
+        [
+            [
+                "«Мы не будем ждать», — сказал он.",
+                "Er sagte: „Wir warten nicht länger.“",
+                "彼は「もう待たない」と述べた。",
+                "Il a dit : « nous n'attendrons plus ».",
+                "No quotation here at all.",
+            ]
+        ]
+    )
+    assert (shares[:4] > 0.4).all() and shares[4] == 0.0
+
+
 def test_decide_relation_uses_the_later_texts_reuse_when_ordered() -> None:
     cfg = ScoreConfig()
     row = {

@@ -380,7 +380,7 @@ def test_quotation_pattern_finds_what_the_first_pattern_found(seed: int) -> None
     one with the check before it, on strings dense in marks, word characters (ASCII and
     not), spaces and line breaks."""
     rng = np.random.default_rng(seed)
-    alphabet = [*"'\"`“”‘’ \nab1_éß.,-", "''", "``", "n't", "'s "]
+    alphabet = [*"'\"`“”‘’«»„「」『』 \nab1_éß.,-", "''", "``", "n't", "'s "]
     text = "".join(rng.choice(alphabet, size=int(rng.integers(0, 400))).tolist())
     got = [m.span() for m in score_mod._QUOTE_RE.finditer(text)]
     want = [m.span() for m in REFERENCE_QUOTE_RE.finditer(text)]

@@ -35,7 +35,7 @@ from sklearn.preprocessing import normalize
 from dedup.config import ScoreConfig
 from dedup.memory import release_memory
 from dedup.parallel import fork_map
-from dedup.textnorm import TokenTable, count_words, number_strings, tokenize
+from dedup.textnorm import SentenceTable, TokenTable, count_words, number_strings, tokenize
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
 VERSION_RELATIONS = frozenset(("exact", "near_copy", "partial_copy", "rewrite"))
@@ -690,11 +690,15 @@ def _index_part(
     rows: np.ndarray,
     distinct: list[str],
     mult: np.ndarray,
+    tokens: TokenTable | None,
+    runs: tuple[np.ndarray, np.ndarray] | None,
     part: str,
 ) -> Any:
     """One part of a :class:`_SentenceIndex`: the character n-gram TF-IDF rows of the
     distinct sentences (``"chars"``), or their figures, bigrams, the quoted share of every
-    sentence and the distinct sentences' word counts (``"rest"``)."""
+    sentence and the distinct sentences' word counts (``"rest"``). With ``tokens`` and
+    ``runs`` (each distinct sentence's first token and number of tokens in the table) the
+    bigrams are made from the token codes."""
     if part == "chars":
         if not distinct:
             return sp.csr_matrix((0, 1), dtype=np.float32)
@@ -702,12 +706,52 @@ def _index_part(
             return _CharNgramRows(distinct, mult)
         except ValueError:
             return sp.csr_matrix((len(distinct), 1), dtype=np.float32)
+    numbers = _number_matrix(distinct)  # (first: its temporaries on a smaller heap)
+    if tokens is not None and runs is not None:
+        bigrams = _bigram_matrix_codes(tokens.codes, runs[0], runs[1], tokens.vocab, mult)
+    else:
+        bigrams = _bigram_matrix(distinct, mult)
     return (
-        _number_matrix(distinct),
-        _bigram_matrix(distinct, mult),
+        numbers,
+        bigrams,
         _quoted_shares_many([sentences[r] for r in rows.tolist()]),
         np.array([max(1, count_words(s)) for s in distinct], dtype=np.float64),
     )
+
+
+def _distinct_token_runs(
+    sentences: SentenceTable, tokens: TokenTable, rows: np.ndarray, inv: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where each distinct sentence (numbered ``inv`` in order of first appearance over
+    the sentences of ``rows``) first occurs in the token table: its first token and its
+    number of tokens. None when the sentences do not hold their texts' tokens."""
+    rows = np.asarray(rows, dtype=np.int64)
+    counts = sentences.token_counts(rows)
+    n_sent = np.diff(sentences.offsets)[rows]
+    before = np.zeros(counts.size + 1, dtype=np.int64)  # tokens before each sentence
+    np.cumsum(counts, out=before[1:])
+    row_first = np.cumsum(n_sent) - n_sent  # each row's first sentence
+    if not np.array_equal(before[row_first + n_sent] - before[row_first], tokens.lengths[rows]):
+        return None
+    # a number above all before it is a first appearance (a slice at a time: no array as
+    # long as ``inv`` is made)
+    parts: list[np.ndarray] = []
+    top = -1
+    for lo in range(0, inv.size, _RUN_SLICE):
+        high = np.maximum.accumulate(np.maximum(inv[lo : lo + _RUN_SLICE], top))
+        new = np.empty(high.size, dtype=bool)
+        new[0] = high[0] > top
+        new[1:] = high[1:] > high[:-1]
+        parts.append(lo + np.flatnonzero(new))
+        top = int(high[-1])
+    first = np.concatenate(parts)
+    row_of = np.searchsorted(row_first + n_sent, first, side="right")
+    starts = tokens.offsets[rows[row_of]] + before[first] - before[row_first[row_of]]
+    return starts, counts[first]
+
+
+_RUN_SLICE = 1 << 22
+"""Sentences looked at a time for first appearances by :func:`_distinct_token_runs`."""
 
 
 class _SentenceIndex:
@@ -715,7 +759,11 @@ class _SentenceIndex:
     figures and word bigrams (see :func:`_bigram_matrix`)."""
 
     def __init__(
-        self, sentences: Sequence[Sequence[str]], rows: np.ndarray, n_jobs: int = 1
+        self,
+        sentences: Sequence[Sequence[str]],
+        rows: np.ndarray,
+        n_jobs: int = 1,
+        tokens: Sequence[Sequence[str]] | None = None,
     ) -> None:
         self.offsets: dict[int, tuple[int, int]] = {}
         at = 0
@@ -734,14 +782,20 @@ class _SentenceIndex:
         slices = (rs[k : k + _SPLIT_ROWS] for k in range(0, len(rs), _SPLIT_ROWS))
         distinct, codes = number_strings(map(lowered, slices))
         inv = codes.astype(np.int64)
+        del codes
         mult = np.bincount(inv, minlength=len(distinct))
+        # each distinct sentence as a run of its text's token codes, when the texts' tokens
+        # are at hand: the bigrams are then made from the codes
+        runs = None
+        if isinstance(tokens, TokenTable) and isinstance(sentences, SentenceTable) and inv.size:
+            runs = _distinct_token_runs(sentences, tokens, rows, inv)
         # matrices of the distinct sentences; ``inv`` maps each sentence to its row. The
         # n-gram TF-IDF and the rest are built side by side in workers for large batches.
         self.inv = inv
         big = _INDEX_PARALLEL_MIN <= len(distinct) <= _INDEX_PARALLEL_MAX
         parts = fork_map(
             _index_part,
-            (sentences, rows, distinct, mult),
+            (sentences, rows, distinct, mult, tokens if runs is not None else None, runs),
             ["chars", "rest"],
             n_jobs,
             big,
@@ -975,6 +1029,47 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
     n_stems = np.int64(len(vocab))
     ids = np.array([rank[s] for s in stems], dtype=np.int32)[codes]
     del codes, raw, stems, rank
+    return _bigram_cells(ids, lengths, n_stems, mult)
+
+
+def _bigram_matrix_codes(
+    codes: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    vocab: np.ndarray,
+    mult: np.ndarray | None = None,
+) -> sp.csr_matrix:
+    """:func:`_bigram_matrix` of sentences given as runs of token codes (sentence k is
+    ``codes[starts[k] : starts[k] + lengths[k]]``, ``vocab`` the token of each code), as
+    a :class:`dedup.textnorm.TokenTable` holds a text's sentences: the same matrix,
+    without tokenising the sentences again.
+
+    Every token of ``vocab`` is stemmed and ranked, not only those of these sentences: the
+    ranks differ, but they sort the stems as before, so the columns (bigrams in order) and
+    the cells are the same."""
+    n = lengths.size
+    if not n:
+        return sp.csr_matrix((0, 1), dtype=np.float32)
+    stems = [_stem(t) for t in vocab.tolist()]
+    order = sorted(set(stems))
+    rank = {s: i for i, s in enumerate(order)}
+    rank_of = np.array([rank[s] for s in stems], dtype=np.int32)
+    del stems, rank
+    ids = np.empty(int(lengths.sum()), dtype=np.int32)
+    at = 0
+    for lo in range(0, n, _BIGRAM_ROWS):  # (the positions of one slice's tokens at a time)
+        take = _ranges(starts[lo : lo + _BIGRAM_ROWS], lengths[lo : lo + _BIGRAM_ROWS])
+        ids[at : at + take.size] = rank_of[codes[take]]
+        at += take.size
+    return _bigram_cells(ids, np.asarray(lengths, dtype=np.int64), np.int64(len(order)), mult)
+
+
+def _bigram_cells(
+    ids: np.ndarray, lengths: np.ndarray, n_stems: np.int64, mult: np.ndarray | None
+) -> sp.csr_matrix:
+    """The matrix of :func:`_bigram_matrix` from each sentence's stem ranks (``ids``, the
+    sentences' runs one after another; ``lengths``: each sentence's tokens)."""
+    n = lengths.size
     ends = np.cumsum(lengths)
     starts = ends - lengths
     bounds = [(lo, min(lo + _BIGRAM_ROWS, n)) for lo in range(0, n, _BIGRAM_ROWS)]
@@ -1597,7 +1692,7 @@ def story_coverage(
     queries = [(src, m if _figures_found(inputs, src, m, cfg) else []) for src, m in queries]
     rows = np.unique(np.array([r for s, m in queries for r in (s, *m)], dtype=np.int64))
     if index is None or any(r not in index.offsets for r in rows.tolist()):
-        index = _SentenceIndex(inputs.sentences, rows)
+        index = _SentenceIndex(inputs.sentences, rows, tokens=inputs.tokens)
     every_member = sorted({m for _, members in queries for m in members})
     wins = index.windows(every_member)
     at = {m: k for k, m in enumerate(every_member)}
@@ -2112,7 +2207,7 @@ def score_pairs(
         return ScoredPairs(pd.DataFrame(columns=cols), PairHits.of({}), sentence_index)
     rows = np.unique(pairs)
     if sentence_index is None:
-        sent = _SentenceIndex(inputs.sentences, rows, cfg.n_jobs)
+        sent = _SentenceIndex(inputs.sentences, rows, cfg.n_jobs, inputs.tokens)
     else:
         sent = sentence_index
         missing = [r for r in rows.tolist() if r not in sent.offsets]

@@ -580,18 +580,24 @@ class SentenceTable(Sequence[tuple[str, ...]]):
     def __iter__(self) -> Iterator[tuple[str, ...]]:
         return (self[k] for k in range(len(self)))
 
-    def token_counts(self) -> np.ndarray:
+    def token_counts(self, rows: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
         """``len(tokenize(s))`` of every sentence, text by text (int64), from one pass over
-        the characters of many texts at a time (as :func:`count_tokens`)."""
-        out = np.zeros(int(self.offsets[-1]), dtype=np.int64)
+        the characters of many texts at a time (as :func:`count_tokens`): of the texts
+        ``rows`` in that order, or of every text."""
+        every = rows is None
+        rs = list(range(len(self))) if rows is None else np.asarray(rows, np.int64).tolist()
+        n_sent = np.diff(self.offsets)[rs] if rs else np.zeros(0, dtype=np.int64)
+        at = np.zeros(len(rs) + 1, dtype=np.int64)  # each text's first sentence in the out
+        np.cumsum(n_sent, out=at[1:])
+        out = np.zeros(int(at[-1]), dtype=np.int64)
         lo = 0
-        n = len(self)
+        n = len(rs)
         while lo < n:
             hi, chars = lo, 0
             while hi < n and (hi == lo or chars < _COUNT_CHARS):
-                chars += len(self.texts[hi]) + 1
+                chars += len(self.texts[rs[hi]]) + 1
                 hi += 1
-            part = self.texts[lo:hi]
+            part = [self.texts[r] for r in rs[lo:hi]]
             big = "\n".join(part)
             cp = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             start = _token_starts(cp)
@@ -599,21 +605,27 @@ class SentenceTable(Sequence[tuple[str, ...]]):
             np.cumsum(start, out=before[1:])
             lengths = np.fromiter(map(len, part), dtype=np.int64, count=hi - lo)
             base = np.cumsum(lengths + 1) - (lengths + 1)  # each text's first char in big
-            s_lo, s_hi = int(self.offsets[lo]), int(self.offsets[hi])
-            text_base = np.repeat(base, np.diff(self.offsets[lo : hi + 1]))
-            a = text_base + self.starts[s_lo:s_hi]
-            b = text_base + self.ends[s_lo:s_hi]
+            counts = n_sent[lo:hi]
+            if every:
+                sel: np.ndarray | slice = slice(int(self.offsets[lo]), int(self.offsets[hi]))
+            else:  # the sentences of these texts in the table
+                first = self.offsets[rs[lo:hi]] - (at[lo:hi] - at[lo])
+                sel = np.repeat(first, counts) + np.arange(int(at[hi] - at[lo]))
+            text_base = np.repeat(base, counts)
+            a = text_base + self.starts[sel]
+            b = text_base + self.ends[sel]
             # a token never starts at a sentence's end and runs on: the char there is not
             # a word character or the text ends (sentences end before spaces or at a cut)
-            out[s_lo:s_hi] = before[b] - before[a]
+            out[at[lo] : at[hi]] = before[b] - before[a]
             if "\u0130" in big:  # those sentences are counted by tokenize
                 dotted = np.zeros(cp.size + 1, dtype=np.int64)
                 np.cumsum(cp == 0x130, out=dotted[1:])
-                texts_of = np.repeat(np.arange(lo, hi), np.diff(self.offsets[lo : hi + 1]))
+                texts_of = np.repeat(np.asarray(rs[lo:hi], dtype=np.int64), counts)
+                where = np.arange(sel.start, sel.stop) if isinstance(sel, slice) else sel
                 for k in np.flatnonzero(dotted[b] > dotted[a]).tolist():
-                    j = s_lo + k
+                    j = int(where[k])
                     text = self.texts[int(texts_of[k])]
-                    out[j] = len(tokenize(text[int(self.starts[j]) : int(self.ends[j])]))
+                    out[at[lo] + k] = len(tokenize(text[int(self.starts[j]) : int(self.ends[j])]))
             lo = hi
         return out
 

@@ -280,6 +280,10 @@ def test_sentence_table_holds_the_split_sentences(text: str) -> None:
     assert table.token_counts().tolist() == [
         len(textnorm.tokenize(s)) for t in texts for s in textnorm.split_sentences(t)
     ]
+    # the counts of some texts, in any order (repeats allowed), a few characters at a time
+    for rows in ([3, 0], [1, 1, 2], []):
+        want = [len(textnorm.tokenize(s)) for r in rows for s in textnorm.split_sentences(texts[r])]
+        assert table.token_counts(rows).tolist() == want
 
 
 OTHER_SCRIPT_PIECES = [
@@ -315,3 +319,23 @@ def test_split_sentences_of_other_scripts_matches_reference(text: str) -> None:
     bounds = textnorm.sentence_bounds(text)
     pieces = [text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
     assert pieces == ref.split_sentences(text)
+
+
+def test_token_counts_of_chosen_texts_a_few_characters_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [
+        "One. Two three.\nİstanbul said. Four five six.",
+        "",
+        "国务院发布通知。通知要求检查!",
+        "Он сказал. Это было вчера.",
+        "A lone line",
+    ]
+    bounds = [textnorm.sentence_bounds(t) for t in texts]
+    flat = np.array([b for bs in bounds for b in bs], dtype=np.int64)
+    table = textnorm.SentenceTable(texts, flat[0::2], flat[1::2], [len(b) // 2 for b in bounds])
+    monkeypatch.setattr(textnorm, "_COUNT_CHARS", 10)
+    for rows in (None, [4, 0, 2], [0, 0], [3, 1, 2, 4, 0]):
+        chosen = range(len(texts)) if rows is None else rows
+        want = [len(textnorm.tokenize(s)) for r in chosen for s in table[r]]
+        assert table.token_counts(rows).tolist() == want

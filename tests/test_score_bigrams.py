@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 import dedup.score as score_mod
 from dedup.score import _bigram_matrix
+from dedup.textnorm import SentenceTable, TokenTable, tokenize
 from tests.score_reference import reference_bigram_matrix
 
 # invented words: stop words that become common, stems that meet ("charged"/"charges"),
@@ -109,3 +110,58 @@ def test_common_bigrams_are_dropped_and_others_kept() -> None:
     assert m.shape == (6, 2)  # "mayor of", "the mayor"
     assert m[:5].nnz == 0
     np.testing.assert_array_equal(m[5].toarray(), [[1.0, 1.0]])
+
+
+def _tables(texts: list[str]) -> tuple[SentenceTable, TokenTable]:
+    """The sentence and token tables of ``texts`` as the pipeline makes them."""
+    from dedup.textnorm import sentence_bounds
+
+    bounds = [sentence_bounds(t) for t in texts]
+    flat = np.array([b for bs in bounds for b in bs], dtype=np.int64)
+    table = SentenceTable(texts, flat[0::2], flat[1::2], [len(b) // 2 for b in bounds])
+    return table, TokenTable.from_texts(texts)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_bigrams_from_token_codes_equal_the_string_path(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # texts of invented sentences (repeated across texts, as copies of a story repeat
+    # them), some rows left out of the index, a few sentences at a time in some seeds
+    if seed % 2:
+        monkeypatch.setattr(score_mod, "_BIGRAM_ROWS", 1 + seed % 5)
+        monkeypatch.setattr(score_mod, "_RUN_SLICE", 1 + seed % 3)
+    rng = random.Random(seed)
+    rare = _RARE + _invented(rng, 60)
+    pool = [_sentence(rng, rare) for _ in range(40)]
+    pool = [s[0].upper() + s[1:] + "." for s in pool if s.strip(" -!?.,")]
+    texts = [" ".join(rng.choice(pool) for _ in range(rng.randint(0, 8))) for _ in range(30)]
+    texts += ["", "İstanbul charges. The mayor voted.", "国务院发布通知。通知要求检查。"]
+    table, tokens = _tables(texts)
+    rows = np.array(sorted(rng.sample(range(len(texts)), rng.randint(1, len(texts)))))
+    with_codes = score_mod._SentenceIndex(table, rows, tokens=tokens)
+    by_strings = score_mod._SentenceIndex(table, rows)
+    _assert_same(with_codes.bigrams, by_strings.bigrams)
+    assert with_codes.offsets == by_strings.offsets
+    np.testing.assert_array_equal(with_codes.inv, by_strings.inv)
+    np.testing.assert_array_equal(with_codes.weights, by_strings.weights)
+    assert with_codes.bigrams.nnz > 0
+    # the runs found are the distinct sentences' tokens
+    runs = score_mod._distinct_token_runs(table, tokens, rows, with_codes.inv)
+    assert runs is not None
+    distinct = {}
+    for r in rows.tolist():
+        for s in table[r]:
+            distinct.setdefault(s.lower(), len(distinct))
+    got = [tokens.codes[a : a + n].tolist() for a, n in zip(*runs, strict=True)]
+    want = [[int(np.flatnonzero(tokens.vocab == w)[0]) for w in tokenize(s)] for s in distinct]
+    assert got == want
+
+
+def test_bigrams_from_codes_fall_back_when_sentences_miss_tokens() -> None:
+    table, tokens = _tables(["One two. Three four.", "Five six."])
+    other = _tables(["One two three. Four.", "Five six seven."])[1]  # other token counts
+    rows = np.array([0, 1])
+    inv = score_mod._SentenceIndex(table, rows).inv
+    assert score_mod._distinct_token_runs(table, tokens, rows, inv) is not None
+    assert score_mod._distinct_token_runs(table, other, rows, inv) is None

@@ -356,6 +356,31 @@ def _split_byline_dateline(lines: list[str]) -> tuple[list[str], str, str]:
     return out, byline, dateline
 
 
+def _restated_lines(keys: list[str], min_words: int = 5) -> set[int]:
+    """Lines that open with one or more earlier lines of the page (each of at least
+    ``min_words`` words, taken first to last, the first that fits each time) making up at
+    least half of their words, and are longer than them: a share box restating the
+    headline. A restated line is not itself an earlier line for later ones."""
+    out: set[int] = set()
+    earlier: list[str] = []
+    for j, key in enumerate(keys):
+        n = len(key.split()) if key else 0
+        if n > min_words:
+            rest, covered = key, 0
+            while rest:
+                found = [e for e in earlier if rest == e or rest.startswith(e + " ")]
+                if not found:
+                    break
+                covered += len(found[0].split())
+                rest = rest[len(found[0]) + 1 :]
+            if 2 * covered >= n and covered < n:
+                out.add(j)
+                continue
+        if n >= min_words:
+            earlier.append(key)
+    return out
+
+
 def clean_articles(
     texts: Sequence[str], sources: Sequence[str], cfg: CleanConfig | None = None
 ) -> list[CleanedArticle]:
@@ -371,6 +396,7 @@ def clean_articles(
     drop: list[set[int]] = []
     for page, ks in zip(lines, keys, strict=True):
         d = _repeated_in_page(ks, page, cfg.repeated_line_max_words)
+        d |= _restated_lines(ks)
         d |= _list_runs(page, cfg.list_min_lines, cfg.list_max_words)
         drop.append(d)
     by_source: dict[str, list[int]] = defaultdict(list)

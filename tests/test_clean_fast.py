@@ -339,3 +339,16 @@ def test_token_counts_of_chosen_texts_a_few_characters_at_a_time(
         chosen = range(len(texts)) if rows is None else rows
         want = [len(textnorm.tokenize(s)) for r in chosen for s in table[r]]
         assert table.token_counts(rows).tolist() == want
+
+
+def test_headline_restated_with_share_buttons_matches_reference() -> None:
+    # the headline twice, the second time run on into the share buttons: a restated line
+    text = (
+        "Late goal sends Harwick into the cup final\n\n"
+        "Late goal sends Harwick into the cup final\nShare on Facebook Share on X Email"
+    )
+    frame = pd.DataFrame({"text": [text], "source": [""]})
+    cfg = CleanConfig(source_min_pages=2, source_min_share=0.05)
+    got = clean.clean_frame(frame, cfg)
+    pd.testing.assert_frame_equal(got, ref.clean_frame(frame, cfg))
+    assert got["body"].tolist() == ["Late goal sends Harwick into the cup final"]

@@ -10,7 +10,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from html.parser import HTMLParser
 from typing import overload
 
@@ -26,24 +26,32 @@ _NO_SPACE = (
 _NO_SPACE_RE = re.compile(f"[{_NO_SPACE}]")
 
 
+def _class_ranges(code_points: Iterable[int], keep: Callable[[str], bool]) -> str:
+    """The characters of ``code_points`` (ascending) that ``keep`` accepts, as the ranges
+    of a regular-expression character class."""
+    out: list[str] = []
+    run: list[int] = []
+    for cp in code_points:
+        if keep(chr(cp)):
+            if run and run[-1] == cp - 1:
+                run[-1] = cp
+            else:
+                if run:
+                    out.append(f"\\U{run[0]:08x}-\\U{run[1]:08x}")
+                run = [cp, cp]
+    if run:
+        out.append(f"\\U{run[0]:08x}-\\U{run[1]:08x}")
+    return "".join(out)
+
+
 def _mark_class() -> str:
     """The combining marks (Unicode category M) outside :data:`_NO_SPACE`, as the ranges of
     a regular-expression character class: the vowel signs of Devanagari or Thai, a dot
     above. They belong to the word they sit in, though ``\\w`` does not match them."""
-    out: list[str] = []
-    run: list[int] = []
-    for cp in itertools.chain(range(0x300, 0x20000), range(0xE0100, 0xE01F0)):
-        ch = chr(cp)
-        if unicodedata.category(ch)[0] == "M" and not _NO_SPACE_RE.match(ch):
-            if run and run[-1] == cp - 1:
-                run[-1] = cp
-            else:
-                run += [cp, cp]
-            continue
-        if run:
-            out.append(f"\\U{run[0]:08x}-\\U{run[1]:08x}")
-            run = []
-    return "".join(out)
+    return _class_ranges(
+        itertools.chain(range(0x300, 0x20000), range(0xE0100, 0xE01F0)),
+        lambda ch: unicodedata.category(ch)[0] == "M" and not _NO_SPACE_RE.match(ch),
+    )
 
 
 _MARKS = _mark_class()
@@ -405,19 +413,10 @@ def _sentence_openers() -> str:
     a character class: capitals (Unicode Lu and Lt: not only A-Z), digits (Nd) and the
     letters of scripts without case (Lo: Cyrillic has case, Devanagari, Arabic, Hebrew,
     Thai, Hangul and Chinese have not), below U+10000."""
-    out: list[str] = []
-    run: list[int] = []
-    for cp in range(0x10000):
-        if not 0xD800 <= cp < 0xE000 and unicodedata.category(chr(cp)) in _OPENER_CATEGORIES:
-            if run and run[-1] == cp - 1:
-                run[-1] = cp
-            else:
-                run += [cp, cp]
-            continue
-        if run:
-            out.append(f"\\u{run[0]:04x}-\\u{run[1]:04x}")
-            run = []
-    return "".join(out)
+    return _class_ranges(
+        (cp for cp in range(0x10000) if not 0xD800 <= cp < 0xE000),
+        lambda ch: unicodedata.category(ch) in _OPENER_CATEGORIES,
+    )
 
 
 _OPENER_CATEGORIES = frozenset(["Lu", "Lt", "Lo", "Nd"])

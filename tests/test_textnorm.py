@@ -200,6 +200,7 @@ _SCRIPTS = (
     "\u3099ー・ｶﾞ"  # a kana mark, the prolonged sound mark, a middle dot, half-width kana
     "서울시"  # Hangul (written with spaces)
     "“”’—😀\U00020000\U0001d165"  # quotes, a dash, an emoji, an extension B letter, a mark
+    "\U000e0100\ufe0f"  # variation selectors (marks), the last of the mark ranges
 )
 
 

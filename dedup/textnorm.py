@@ -10,7 +10,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from html.parser import HTMLParser
 from typing import overload
 
@@ -19,42 +19,36 @@ import pandas as pd
 
 # Scripts written without spaces between words (Chinese, Japanese): each of their letters
 # is a token of its own, so that shingles and word statistics see words, not whole clauses.
-_NO_SPACE = (
-    "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-    "\U00020000-\U0003134f"
-)
+_NO_SPACE_BMP = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_NO_SPACE = _NO_SPACE_BMP + "\U00020000-\U0003134f"
 _NO_SPACE_RE = re.compile(f"[{_NO_SPACE}]")
 
 
-def _class_ranges(code_points: Iterable[int], keep: Callable[[str], bool]) -> str:
-    """The characters of ``code_points`` (ascending) that ``keep`` accepts, as the ranges
-    of a regular-expression character class."""
+def _class_ranges(code_points: Iterable[int]) -> str:
+    """Code points (ascending) as the ranges of a regular-expression character class."""
     out: list[str] = []
     run: list[int] = []
     for cp in code_points:
-        if keep(chr(cp)):
-            if run and run[-1] == cp - 1:
-                run[-1] = cp
-            else:
-                if run:
-                    out.append(f"\\U{run[0]:08x}-\\U{run[1]:08x}")
-                run = [cp, cp]
+        if run and run[-1] == cp - 1:
+            run[-1] = cp
+        else:
+            if run:
+                out.append(f"\\U{run[0]:08x}-\\U{run[1]:08x}")
+            run = [cp, cp]
     if run:
         out.append(f"\\U{run[0]:08x}-\\U{run[1]:08x}")
     return "".join(out)
 
 
-def _mark_class() -> str:
-    """The combining marks (Unicode category M) outside :data:`_NO_SPACE`, as the ranges of
-    a regular-expression character class: the vowel signs of Devanagari or Thai, a dot
-    above. They belong to the word they sit in, though ``\\w`` does not match them."""
-    return _class_ranges(
-        itertools.chain(range(0x300, 0x20000), range(0xE0100, 0xE01F0)),
-        lambda ch: unicodedata.category(ch)[0] == "M" and not _NO_SPACE_RE.match(ch),
-    )
-
-
-_MARKS = _mark_class()
+_MARK_POINTS = [
+    cp
+    for cp in itertools.chain(range(0x300, 0x20000), range(0xE0100, 0xE01F0))
+    if unicodedata.category(chr(cp))[0] == "M" and not _NO_SPACE_RE.match(chr(cp))
+]
+"""The combining marks (Unicode category M) outside :data:`_NO_SPACE`: the vowel signs of
+Devanagari or Thai, a dot above. They belong to the word they sit in, though ``\\w``
+does not match them."""
+_MARKS = _class_ranges(_MARK_POINTS)
 _WORD_RE = re.compile(f"(?=\\w)[{_NO_SPACE}]|(?:[^\\W{_NO_SPACE}]|[{_MARKS}])+")
 """A token: a letter of a script written without spaces, or a run of the other word
 characters (``\\w``) and combining marks."""
@@ -62,15 +56,7 @@ _PLAIN_WORD_RE = re.compile(r"\w+")
 _SPLIT_OR_MARK = re.compile(f"[{_NO_SPACE}{_MARKS}]")
 """A character that ``\\w+`` would not tokenise as :data:`_WORD_RE` does."""
 _SPLIT_OR_MARK_BMP = re.compile(
-    "["
-    + re.escape(
-        "".join(
-            chr(c)
-            for c in range(0x300, 0x10000)
-            if not 0xD800 <= c < 0xE000 and _SPLIT_OR_MARK.match(chr(c))
-        )
-    )
-    + "]"
+    f"[{_NO_SPACE_BMP}{_class_ranges(cp for cp in _MARK_POINTS if cp < 0x10000)}]"
 )
 """The same characters below U+10000: a class the engine checks by a table, several times
 faster to search than ranges reaching the other planes."""
@@ -86,6 +72,12 @@ def plain_words(text: str) -> bool:
     if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
         return True
     return not any(_split_or_mark(m.group()) for m in _ASTRAL.finditer(text))
+
+
+def _word_pattern(text: str) -> re.Pattern[str]:
+    """``\\w+`` where it finds the tokens of ``text`` (:func:`plain_words`), else the full
+    token pattern (several times slower)."""
+    return _PLAIN_WORD_RE if plain_words(text) else _WORD_RE
 
 
 @functools.lru_cache(maxsize=4096)
@@ -151,7 +143,7 @@ def tokenize(text: str) -> list[str]:
     if text.isascii():
         return text.lower().encode().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
     low = text.lower()
-    return (_PLAIN_WORD_RE if plain_words(low) else _WORD_RE).findall(low)
+    return _word_pattern(low).findall(low)
 
 
 def count_words(text: str) -> int:
@@ -159,7 +151,7 @@ def count_words(text: str) -> int:
     every character's class); ASCII text counted as :func:`tokenize` splits it."""
     if text.isascii():
         return len(text.encode().translate(_ASCII_NON_WORD_TO_SPACE).split())
-    return len((_PLAIN_WORD_RE if plain_words(text) else _WORD_RE).findall(text))
+    return len(_word_pattern(text).findall(text))
 
 
 def looks_like_html(text: str) -> bool:
@@ -414,16 +406,18 @@ def _sentence_openers() -> str:
     letters of scripts without case (Lo: Cyrillic has case, Devanagari, Arabic, Hebrew,
     Thai, Hangul and Chinese have not), below U+10000."""
     return _class_ranges(
-        (cp for cp in range(0x10000) if not 0xD800 <= cp < 0xE000),
-        lambda ch: unicodedata.category(ch) in _OPENER_CATEGORIES,
+        cp
+        for cp in range(0x10000)
+        if not 0xD800 <= cp < 0xE000 and unicodedata.category(chr(cp)) in _OPENER_CATEGORIES
     )
 
 
 _OPENER_CATEGORIES = frozenset(["Lu", "Lt", "Lo", "Nd"])
 _OPENERS = _sentence_openers()
-_ENDS = ".!?\u0964\u061f\u06d4"
-"""Full stop, exclamation and question marks; the danda of Hindi and other scripts of
-India; the Arabic question mark and the Urdu full stop."""
+_OTHER_ENDS = "\u0964\u061f\u06d4"
+"""The danda of Hindi and other scripts of India; the Arabic question mark and the Urdu
+full stop."""
+_ENDS = ".!?" + _OTHER_ENDS
 # A sentence boundary: ``[.!?]+`` (or another :data:`_ENDS`) and closing quotes and
 # brackets (group 1), spaces, then a capitalised word (or a word of a script without case).
 # Inside one line: the spaces are not line breaks. Written as a character class and then a
@@ -439,7 +433,7 @@ def _boundary(text: str) -> re.Pattern[str]:
     """:data:`_BOUNDARY`, or :data:`_BOUNDARY_DOT` when ``text`` has no other end mark."""
     if "!" in text or "?" in text:
         return _BOUNDARY
-    if not text.isascii() and any(ch in text for ch in _ENDS[3:]):
+    if not text.isascii() and any(ch in text for ch in _OTHER_ENDS):
         return _BOUNDARY
     return _BOUNDARY_DOT
 

@@ -1042,25 +1042,30 @@ def _bigram_matrix_codes(
     """:func:`_bigram_matrix` of sentences given as runs of token codes (sentence k is
     ``codes[starts[k] : starts[k] + lengths[k]]``, ``vocab`` the token of each code), as
     a :class:`dedup.textnorm.TokenTable` holds a text's sentences: the same matrix,
-    without tokenising the sentences again.
-
-    Every token of ``vocab`` is stemmed and ranked, not only those of these sentences: the
-    ranks differ, but they sort the stems as before, so the columns (bigrams in order) and
-    the cells are the same."""
+    without tokenising the sentences again. Only the sentences' own tokens are stemmed
+    (a small index of a large batch does not stem the batch's vocabulary)."""
     n = lengths.size
     if not n:
         return sp.csr_matrix((0, 1), dtype=np.float32)
-    stems = [_stem(t) for t in vocab.tolist()]
-    order = sorted(set(stems))
-    rank = {s: i for i, s in enumerate(order)}
-    rank_of = np.array([rank[s] for s in stems], dtype=np.int32)
-    del stems, rank
     ids = np.empty(int(lengths.sum()), dtype=np.int32)
+    seen = np.zeros(len(vocab), dtype=bool)
+    bounds: list[tuple[int, int]] = []
     at = 0
     for lo in range(0, n, _BIGRAM_ROWS):  # (the positions of one slice's tokens at a time)
         take = _ranges(starts[lo : lo + _BIGRAM_ROWS], lengths[lo : lo + _BIGRAM_ROWS])
-        ids[at : at + take.size] = rank_of[codes[take]]
+        ids[at : at + take.size] = codes[take]
+        seen[ids[at : at + take.size]] = True
+        bounds.append((at, at + take.size))
         at += take.size
+    used = np.flatnonzero(seen)
+    stems = [_stem(t) for t in vocab[used].tolist()]
+    order = sorted(set(stems))
+    rank = {s: i for i, s in enumerate(order)}
+    rank_of = np.zeros(len(vocab), dtype=np.int32)
+    rank_of[used] = np.array([rank[s] for s in stems], dtype=np.int32)
+    del stems, rank
+    for a, b in bounds:  # codes to stem ranks, in place a slice at a time
+        ids[a:b] = rank_of[ids[a:b]]
     return _bigram_cells(ids, np.asarray(lengths, dtype=np.int64), np.int64(len(order)), mult)
 
 

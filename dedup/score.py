@@ -34,7 +34,7 @@ from sklearn.preprocessing import normalize
 
 from dedup.config import ScoreConfig
 from dedup.memory import release_memory
-from dedup.parallel import fork_map
+from dedup.parallel import fork_map, n_workers
 from dedup.textnorm import SentenceTable, TokenTable, count_words, number_strings, tokenize
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
@@ -695,10 +695,11 @@ def _index_part(
     part: str,
 ) -> Any:
     """One part of a :class:`_SentenceIndex`: the character n-gram TF-IDF rows of the
-    distinct sentences (``"chars"``), or their figures, bigrams, the quoted share of every
-    sentence and the distinct sentences' word counts (``"rest"``). With ``tokens`` and
-    ``runs`` (each distinct sentence's first token and number of tokens in the table) the
-    bigrams are made from the token codes."""
+    distinct sentences (``"chars"``); their figures and word counts (``"text"``); their
+    bigrams and the quoted share of every sentence (``"codes"``); or the last two parts
+    together (``"rest"``). With ``tokens`` and ``runs`` (each distinct sentence's first
+    token and number of tokens in the table) the bigrams are made from the token codes,
+    and ``distinct`` is not read by the ``"codes"`` part."""
     if part == "chars":
         if not distinct:
             return sp.csr_matrix((0, 1), dtype=np.float32)
@@ -706,17 +707,20 @@ def _index_part(
             return _CharNgramRows(distinct, mult)
         except ValueError:
             return sp.csr_matrix((len(distinct), 1), dtype=np.float32)
-    numbers = _number_matrix(distinct)  # (first: its temporaries on a smaller heap)
+    if part == "text":
+        return (
+            _number_matrix(distinct),
+            np.array([max(1, count_words(s)) for s in distinct], dtype=np.float64),
+        )
+    if part == "rest":
+        numbers, weights = _index_part(sentences, rows, distinct, mult, tokens, runs, "text")
+        bigrams, quoted = _index_part(sentences, rows, distinct, mult, tokens, runs, "codes")
+        return numbers, bigrams, quoted, weights
     if tokens is not None and runs is not None:
         bigrams = _bigram_matrix_codes(tokens.codes, runs[0], runs[1], tokens.vocab, mult)
     else:
         bigrams = _bigram_matrix(distinct, mult)
-    return (
-        numbers,
-        bigrams,
-        _quoted_shares_many([sentences[r] for r in rows.tolist()]),
-        np.array([max(1, count_words(s)) for s in distinct], dtype=np.float64),
-    )
+    return bigrams, _quoted_shares_rows(sentences, rows)
 
 
 def _distinct_token_runs(
@@ -765,22 +769,19 @@ class _SentenceIndex:
         n_jobs: int = 1,
         tokens: Sequence[Sequence[str]] | None = None,
     ) -> None:
-        self.offsets: dict[int, tuple[int, int]] = {}
-        at = 0
+        rs = rows.tolist()
+        n_sent = np.zeros(len(rs), dtype=np.int64)
 
-        def lowered(part: list[int]) -> list[str]:  # the sentences of a slice of the rows
-            nonlocal at
+        def lowered(k: int) -> list[str]:  # the sentences of a slice of the rows
             out: list[str] = []
-            for r in part:
-                out.extend(s.lower() for s in sentences[r])
-                self.offsets[r] = (at, at + len(sentences[r]))
-                at += len(sentences[r])
+            for n, r in enumerate(rs[k : k + _SPLIT_ROWS], start=k):
+                sents = sentences[r]
+                out.extend(s.lower() for s in sents)
+                n_sent[n] = len(sents)
             return out
 
         # a sentence that recurs (copies of a story) is measured once and counted each time
-        rs = rows.tolist()
-        slices = (rs[k : k + _SPLIT_ROWS] for k in range(0, len(rs), _SPLIT_ROWS))
-        distinct, codes = number_strings(map(lowered, slices))
+        distinct, codes = number_strings(map(lowered, range(0, len(rs), _SPLIT_ROWS)))
         inv = codes.astype(np.int64)
         del codes
         mult = np.bincount(inv, minlength=len(distinct))
@@ -792,20 +793,37 @@ class _SentenceIndex:
         # matrices of the distinct sentences; ``inv`` maps each sentence to its row. The
         # n-gram TF-IDF and the rest are built side by side in workers for large batches.
         self.inv = inv
-        big = _INDEX_PARALLEL_MIN <= len(distinct) <= _INDEX_PARALLEL_MAX
-        parts = fork_map(
-            _index_part,
-            (sentences, rows, distinct, mult, tokens if runs is not None else None, runs),
-            ["chars", "rest"],
-            n_jobs,
-            big,
-            first_here=True,  # the n-gram matrix is large: made here, not shipped back
-        )
-        chars, rest = list(parts)
+        table = tokens if runs is not None and isinstance(tokens, TokenTable) else None
+        if _INDEX_PARALLEL_MIN <= len(distinct) <= _INDEX_PARALLEL_MAX and n_workers(n_jobs) > 1:
+            parts = fork_map(
+                _index_part,
+                (sentences, rows, distinct, mult, table, runs),
+                ["chars", "rest"],
+                n_jobs,
+                first_here=True,  # the n-gram matrix is large: made here, not shipped back
+            )
+            chars, rest = list(parts)
+            self.numbers, self.bigrams, self.quoted, weights = rest
+        else:  # one part after the other, the strings dropped once no part needs them
+            chars = _index_part(sentences, rows, distinct, mult, table, runs, "chars")
+            self.numbers, weights = _index_part(
+                sentences, rows, distinct, mult, table, runs, "text"
+            )
+            if runs is not None:
+                distinct = []
+                release_memory()
+            self.bigrams, self.quoted = _index_part(
+                sentences, rows, distinct, mult, table, runs, "codes"
+            )
         self.matrix = chars
-        self.numbers, self.bigrams, self.quoted, weights = rest
         self.weights = weights[inv]
         release_memory()  # the numbering's strings: before the scoring forks its workers
+        # each row's sentences in the index (made last: objects made while the strings were
+        # numbered would keep the memory pages that held the strings)
+        ends = np.cumsum(n_sent)
+        self.offsets: dict[int, tuple[int, int]] = dict(
+            zip(rs, zip((ends - n_sent).tolist(), ends.tolist(), strict=True), strict=True)
+        )
 
     def take(self, sel: np.ndarray | slice) -> _Sentences:
         """Sentences ``sel`` (positions in the index), each with its distinct row."""
@@ -929,6 +947,18 @@ def _quoted_shares_many(articles: Sequence[Sequence[str]]) -> np.ndarray:
 
 _QUOTE_ARTICLES = 2048
 """Articles whose quoted shares are measured in one pass."""
+
+
+def _quoted_shares_rows(sentences: Sequence[Sequence[str]], rows: np.ndarray) -> np.ndarray:
+    """:func:`_quoted_shares_many` of the articles ``sentences[r]`` for r in ``rows``, in
+    that order, each slice's sentences fetched only when it is measured (a
+    :class:`dedup.textnorm.SentenceTable` makes the strings on demand)."""
+    rs = np.asarray(rows, dtype=np.int64).tolist()
+    parts = [
+        _quoted_shares_slice([sentences[r] for r in rs[lo : lo + _QUOTE_ARTICLES]])
+        for lo in range(0, len(rs), _QUOTE_ARTICLES)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
 
 
 def _quoted_shares_slice(articles: Sequence[Sequence[str]]) -> np.ndarray:
@@ -2221,11 +2251,7 @@ def score_pairs(
     sigs = inputs.signatures
     x = inputs.tfidf
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    mh_all = (
-        np.mean(sigs[pairs[:, 0]] == sigs[pairs[:, 1]], axis=1)
-        if sigs.shape[1]
-        else np.zeros(len(pairs), dtype=np.float64)
-    )
+    mh_all = _signature_agreement(sigs, pairs)
     cos_all = _row_dots(x, pairs[:, 0], pairs[:, 1])
     conflict = np.zeros(len(pairs), dtype=bool)
     coverage = _all_coverage(sent, pairs, cfg, progress, conflict)
@@ -2265,6 +2291,19 @@ def score_pairs(
         table = pd.DataFrame.from_records([], columns=cols)
     measured = frozenset(conflicts) if cfg.conflict_match > 0 else None
     return ScoredPairs(table, hits, sent, measured, cfg.conflict_match)
+
+
+def _signature_agreement(sigs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Share of equal signature values of each pair of rows (the MinHash estimate of their
+    Jaccard similarity): ``np.mean(sigs[i] == sigs[j], axis=1)``, a slice of pairs at a
+    time (the two gathered slices of signatures are the memory)."""
+    out = np.zeros(len(pairs), dtype=np.float64)
+    if not sigs.shape[1]:
+        return out
+    for lo in range(0, len(pairs), _DOT_PAIRS):
+        part = pairs[lo : lo + _DOT_PAIRS]
+        out[lo : lo + len(part)] = np.mean(sigs[part[:, 0]] == sigs[part[:, 1]], axis=1)
+    return out
 
 
 def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:

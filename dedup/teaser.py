@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.config import ClusterConfig, ScoreConfig
-from dedup.score import _quoted_shares_many, figures, figures_disagree, titles_apart
+from dedup.score import _quoted_shares_rows, figures, figures_disagree, titles_apart
 from dedup.textnorm import SentenceTable, TokenTable, count_tokens, number_strings
 
 TEASER_MIN_SENTENCE_WORDS = 10
@@ -100,7 +100,7 @@ def teaser_matches(
     # Evidence sentences of the short texts: at least TEASER_MIN_SENTENCE_WORDS words, not
     # mostly quoted.
     short_sents = np.flatnonzero(is_short[sent.text])
-    quoted = _quoted_shares_many([sentences[r] for r in short.tolist()])
+    quoted = _quoted_shares_rows(sentences, short)
     counts = sent.length[short_sents]
     long_enough = counts >= TEASER_MIN_SENTENCE_WORDS
     told = np.zeros(n, dtype=np.int64)  # words in sentences of each short text

@@ -165,3 +165,45 @@ def test_bigrams_from_codes_fall_back_when_sentences_miss_tokens() -> None:
     inv = score_mod._SentenceIndex(table, rows).inv
     assert score_mod._distinct_token_runs(table, tokens, rows, inv) is not None
     assert score_mod._distinct_token_runs(table, other, rows, inv) is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_index_built_here_without_its_strings_equals_one_built_in_a_worker(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built here, one part after the other, the index drops the distinct sentences'
+    strings before its bigrams and quoted shares (made from the token codes and the
+    sentence table, a slice of articles at a time); in a worker it keeps them. Both give
+    the same index."""
+    rng = random.Random(100 + seed)
+    rare = _RARE + _invented(rng, 40)
+    pool = [_sentence(rng, rare) for _ in range(30)]
+    pool = [s[0].upper() + s[1:] + "." for s in pool if s.strip(" -!?.,")]
+    pool += ['"The mayor voted," she said.', "He said: «the bridge is shut.»", '"It ran on.']
+    texts = [" ".join(rng.choice(pool) for _ in range(rng.randint(0, 8))) for _ in range(40)]
+    table, tokens = _tables(texts)
+    rows = np.array(sorted(rng.sample(range(len(texts)), rng.randint(2, len(texts)))))
+    monkeypatch.setattr(score_mod, "_QUOTE_ARTICLES", 1 + seed % 3)
+    seen: list[tuple[str, int]] = []
+    real = score_mod._index_part
+
+    def recorded(*args: object) -> object:
+        seen.append((str(args[-1]), len(args[2])))  # type: ignore[arg-type]
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(score_mod, "_index_part", recorded)
+    here = score_mod._SentenceIndex(table, rows, n_jobs=1, tokens=tokens)
+    n_distinct = int(here.inv.max()) + 1
+    assert seen == [("chars", n_distinct), ("text", n_distinct), ("codes", 0)]
+    monkeypatch.setattr(score_mod, "_INDEX_PARALLEL_MIN", 0)
+    there = score_mod._SentenceIndex(table, rows, n_jobs=2, tokens=tokens)
+    every = np.arange(n_distinct)
+    for name in ("matrix", "numbers", "bigrams"):
+        _assert_same(getattr(here, name)[every], getattr(there, name)[every])
+    np.testing.assert_array_equal(here.weights, there.weights)
+    np.testing.assert_array_equal(here.inv, there.inv)
+    want = score_mod._quoted_shares_many([table[r] for r in rows.tolist()])
+    np.testing.assert_array_equal(here.quoted, want)
+    np.testing.assert_array_equal(there.quoted, want)
+    assert here.bigrams.nnz > 0
+    assert (want > 0).any() and (want == 0).any()

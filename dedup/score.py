@@ -1124,30 +1124,35 @@ def _bigram_cells(
     n_all = n if mult is None else int(mult.sum())
     common = df >= max(_COMMON_MIN, _COMMON_SHARE * n_all)
     del df
-    # each slice's cells: its distinct bigrams (sorted codes) and, per cell in row order
-    # then bigram order, the position of its bigram among them
-    grams_of: list[np.ndarray] = []
+    # each slice's cells: its distinct bigrams (sorted codes, one slice after the other in
+    # ``grams``: a slice has fewer than it has tokens, and the pages never written to are
+    # never taken) and, per cell in row order then bigram order, the position of its bigram
+    # among them
+    grams = np.empty(max(ids.size, 1), dtype=np.int64)
+    grams_at = [0]
     cols_of: list[np.ndarray] = []
     per_row = np.zeros(n, dtype=np.int64)
     for lo, hi in bounds:
         row, sid = slice_ids(lo, hi)
         first, second = sid[:-1], sid[1:]
         keep = (row[:-1] == row[1:]) & ~(common[first] & common[second])
-        grams, local = _unique_inverse(first[keep] * n_stems + second[keep])
-        size = np.int64(max(grams.size, 1))
+        distinct, local = _unique_inverse(first[keep] * n_stems + second[keep])
+        size = np.int64(max(distinct.size, 1))
         cells = _sorted_unique((row[:-1][keep] - lo) * size + local.ravel())
         per_row[lo:hi] = np.bincount(cells // size, minlength=hi - lo)
-        grams_of.append(grams)
+        grams[grams_at[-1] : grams_at[-1] + distinct.size] = distinct
+        grams_at.append(grams_at[-1] + distinct.size)
         cols_of.append((cells % size).astype(np.int32))
-    every = _sorted_unique(np.concatenate(grams_of))
+    every = _sorted_unique(grams[: grams_at[-1]])
     if every.size == 0:  # no sentence has a bigram
         return sp.csr_matrix((n, 1), dtype=np.float32)
     indices = np.empty(int(per_row.sum()), dtype=np.int32)
     at = 0
-    for k, (grams, cols) in enumerate(zip(grams_of, cols_of, strict=True)):
-        indices[at : at + cols.size] = np.searchsorted(every, grams).astype(np.int32)[cols]
+    for k, (a, b) in enumerate(itertools.pairwise(grams_at)):
+        cols = cols_of[k]
+        indices[at : at + cols.size] = np.searchsorted(every, grams[a:b]).astype(np.int32)[cols]
         at += cols.size
-        grams_of[k] = cols_of[k] = grams[:0]
+        cols_of[k] = cols[:0]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_row, out=indptr[1:])
     out = sp.csr_matrix(

@@ -570,6 +570,7 @@ class _CharNgramRows:
         )
         del codes
         self.text_words.sum_duplicates()
+        self.text_words = _compact_counts(self.text_words)
         self.shape = (len(texts), n_grams)
         # Document frequencies a slice of the texts at a time (only one slice's counts are
         # held), then scikit-learn's own steps for the IDF.
@@ -596,7 +597,7 @@ class _CharNgramRows:
     def _counts(self, text_words: sp.csr_matrix) -> sp.csr_matrix:
         """Counts of the n-grams (columns in no particular order within a row)."""
         # whole counts: exact in float32 in any order of summation
-        return sp.csr_matrix(text_words @ self.word_grams)
+        return sp.csr_matrix(_float32(text_words) @ self.word_grams)
 
     def _norms_exact(self, counts: sp.csr_matrix) -> bool:
         """Whether the L2 norm of every row of ``counts``' TF-IDF is the same whatever the
@@ -709,7 +710,7 @@ def _index_part(
             return sp.csr_matrix((len(distinct), 1), dtype=np.float32)
     if part == "text":
         return (
-            _number_matrix(distinct),
+            _compact_counts(_number_matrix(distinct)),
             np.array([max(1, count_words(s)) for s in distinct], dtype=np.float64),
         )
     if part == "rest":
@@ -720,7 +721,35 @@ def _index_part(
         bigrams = _bigram_matrix_codes(tokens.codes, runs[0], runs[1], tokens.vocab, mult)
     else:
         bigrams = _bigram_matrix(distinct, mult)
-    return bigrams, _quoted_shares_rows(sentences, rows)
+    return _compact_counts(bigrams), _quoted_shares_rows(sentences, rows)
+
+
+def _compact_counts(m: sp.csr_matrix) -> sp.csr_matrix:
+    """``m`` with its values (whole counts, as a binary or count matrix holds) in the
+    smallest unsigned type that holds them exactly: one byte an entry instead of four for a
+    matrix of ones. ``m`` itself when they are not whole or too large for two bytes."""
+    data = m.data
+    if data.size == 0 or data.min() < 0 or data.max() > np.iinfo(np.uint16).max:
+        return m
+    step = 1 << 22  # (a slice at a time: no copy as long as the matrix's values)
+    if any(
+        not np.array_equal(data[lo : lo + step], np.floor(data[lo : lo + step]))
+        for lo in range(0, data.size, step)
+    ):
+        return m
+    small = np.uint8 if data.max() <= np.iinfo(np.uint8).max else np.uint16
+    out = sp.csr_matrix((data.astype(small), m.indices, m.indptr), shape=m.shape)
+    out.has_sorted_indices = m.has_sorted_indices
+    return out
+
+
+def _float32(m: sp.csr_matrix) -> sp.csr_matrix:
+    """``m`` with float32 values (the same numbers: :func:`_compact_counts` undone)."""
+    if m.dtype == np.float32:
+        return m
+    out = sp.csr_matrix((m.data.astype(np.float32), m.indices, m.indptr), shape=m.shape)
+    out.has_sorted_indices = m.has_sorted_indices
+    return out
 
 
 def _distinct_token_runs(
@@ -831,8 +860,8 @@ class _SentenceIndex:
         return _Sentences(
             sp.csr_matrix(self.matrix[d]),
             self.weights[sel],
-            sp.csr_matrix(self.numbers[d]),
-            sp.csr_matrix(self.bigrams[d]),
+            _float32(sp.csr_matrix(self.numbers[d])),
+            _float32(sp.csr_matrix(self.bigrams[d])),
             self.quoted[sel],
         )
 

@@ -141,7 +141,8 @@ def test_bigrams_from_token_codes_equal_the_string_path(
     rows = np.array(sorted(rng.sample(range(len(texts)), rng.randint(1, len(texts)))))
     with_codes = score_mod._SentenceIndex(table, rows, tokens=tokens)
     by_strings = score_mod._SentenceIndex(table, rows)
-    _assert_same(with_codes.bigrams, by_strings.bigrams)
+    assert with_codes.bigrams.dtype == by_strings.bigrams.dtype == np.uint8  # held compact
+    _assert_same(score_mod._float32(with_codes.bigrams), score_mod._float32(by_strings.bigrams))
     assert with_codes.offsets == by_strings.offsets
     np.testing.assert_array_equal(with_codes.inv, by_strings.inv)
     np.testing.assert_array_equal(with_codes.weights, by_strings.weights)
@@ -199,7 +200,8 @@ def test_index_built_here_without_its_strings_equals_one_built_in_a_worker(
     there = score_mod._SentenceIndex(table, rows, n_jobs=2, tokens=tokens)
     every = np.arange(n_distinct)
     for name in ("matrix", "numbers", "bigrams"):
-        _assert_same(getattr(here, name)[every], getattr(there, name)[every])
+        got, want = getattr(here, name)[every], getattr(there, name)[every]
+        _assert_same(score_mod._float32(got), score_mod._float32(want))
     np.testing.assert_array_equal(here.weights, there.weights)
     np.testing.assert_array_equal(here.inv, there.inv)
     want = score_mod._quoted_shares_many([table[r] for r in rows.tolist()])
@@ -207,3 +209,50 @@ def test_index_built_here_without_its_strings_equals_one_built_in_a_worker(
     np.testing.assert_array_equal(there.quoted, want)
     assert here.bigrams.nnz > 0
     assert (want > 0).any() and (want == 0).any()
+
+
+def test_counts_held_compact_give_back_the_same_float32_matrix() -> None:
+    ones = sp.csr_matrix(np.array([[1, 0, 1], [0, 0, 0], [0, 1, 0]], dtype=np.float32))
+    counts = sp.csr_matrix(np.array([[300, 0, 2], [0, 7, 0]], dtype=np.float32))
+    for m, held in ((ones, np.uint8), (counts, np.uint16)):
+        small = score_mod._compact_counts(m)
+        assert small.dtype == held
+        _assert_same(score_mod._float32(small), m)
+    # not whole, negative or too large for two bytes: kept as they are
+    for values in ([[0.5, 1.0]], [[-1.0, 2.0]], [[70_000.0, 1.0]]):
+        m = sp.csr_matrix(np.array(values, dtype=np.float32))
+        assert score_mod._compact_counts(m) is m
+
+
+def test_index_hands_out_float32_rows_equal_to_its_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index holds its figures and bigrams compact; the rows it hands out (``take``)
+    are the float32 matrices its parts made."""
+    rng = random.Random(7)
+    pool = [_sentence(rng, _RARE) for _ in range(30)]
+    pool = [s[0].upper() + s[1:] + " 4,200." for s in pool if s.strip(" -!?.,")]
+    texts = [" ".join(rng.choice(pool) for _ in range(rng.randint(1, 6))) for _ in range(20)]
+    table, tokens = _tables(texts)
+    rows = np.arange(len(texts))
+    made: dict[str, sp.csr_matrix] = {}
+    real_numbers, real_codes = score_mod._number_matrix, score_mod._bigram_matrix_codes
+
+    def numbers(*args: object) -> sp.csr_matrix:
+        made["numbers"] = real_numbers(*args)  # type: ignore[arg-type]
+        return made["numbers"]
+
+    def bigrams(*args: object) -> sp.csr_matrix:
+        made["bigrams"] = real_codes(*args)  # type: ignore[arg-type]
+        return made["bigrams"]
+
+    monkeypatch.setattr(score_mod, "_number_matrix", numbers)
+    monkeypatch.setattr(score_mod, "_bigram_matrix_codes", bigrams)
+    index = score_mod._SentenceIndex(table, rows, tokens=tokens)
+    assert index.numbers.dtype == index.bigrams.dtype == np.uint8
+    assert index.matrix.text_words.dtype == np.uint8
+    got = index.take(np.arange(index.inv.size))
+    for name in ("numbers", "bigrams"):
+        want = sp.csr_matrix(made[name][index.inv])
+        have = getattr(got, name)
+        assert have.dtype == np.float32 and have.shape == want.shape and want.nnz > 0
+        for part in ("indptr", "indices", "data"):  # the same entries, in the same order
+            np.testing.assert_array_equal(getattr(have, part), getattr(want, part))

@@ -1624,21 +1624,20 @@ def _all_coverage(
         return PairCoverage(np.zeros(0), np.zeros(0), _NO_DIRECTIONS, none, none)
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     rows = np.unique(pairs)
-    seen: dict[tuple[int, ...], int] = {}
-    content = np.empty(rows.size, dtype=np.int64)
-    first_row: list[int] = []
-    for k, r in enumerate(rows.tolist()):
-        s, e = sent.offsets[r]
-        key = tuple(sent.inv[s:e].tolist())
-        c = seen.get(key)
-        if c is None:
-            c = seen[key] = len(first_row)
-            first_row.append(r)
-        content[k] = c
-    reps = np.asarray(first_row, dtype=np.int64)
+    # rows numbered by their sentences (the bytes of their distinct-sentence numbers: no
+    # Python int per sentence), in order of first appearance
+    offsets = sent.offsets
+    contents = np.empty(rows.size, dtype=object)
+    contents[:] = [sent.inv[slice(*offsets[r])].tobytes() for r in rows.tolist()]
+    codes, uniques = pd.factorize(contents)
+    content = np.asarray(codes, dtype=np.int64)
+    del contents, uniques
+    first = np.full(content.max(initial=-1) + 1, rows.size, dtype=np.int64)
+    np.minimum.at(first, content, np.arange(rows.size))
+    reps = rows[first]
     pos = np.searchsorted(rows, pairs)
     ca, cb = content[pos[:, 0]], content[pos[:, 1]]
-    n_c = np.int64(len(first_row))
+    n_c = np.int64(reps.size)
     keys, d_of = np.unique(np.r_[ca * n_c + cb, cb * n_c + ca], return_inverse=True)
     state = {"dirs": 0, "pairs": 0}
 

@@ -1695,7 +1695,11 @@ def _direction_coverage(
     dir_keys = keys[key_order]
     retold = np.zeros(n_dir, dtype=np.float64)
     reused = np.zeros(n_dir, dtype=np.float64)
-    hit_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    # each chunk's hits as distinct codes (direction * width + sentence); a direction is
+    # measured in the one block that holds its source, so codes should not recur across
+    # chunks (checked below)
+    width = int(n_sent.max(initial=0)) + 1
+    hit_parts: list[np.ndarray] = []
     degree = np.bincount(lsrc, minlength=rows.size)
     chunks = _plan_chunks(loc, n_sent, n_win)
     for chunk, (ids, rw, uw, hd, hs, fc) in zip(
@@ -1703,7 +1707,7 @@ def _direction_coverage(
     ):
         retold[ids] += rw
         reused[ids] += uw
-        hit_parts.append((hd, hs))
+        hit_parts.append(_sorted_unique(hd * width + hs))
         if conflicts is not None:
             conflicts[fc] = True
         if progress is not None:
@@ -1712,10 +1716,11 @@ def _direction_coverage(
     safe = np.where(total > 0, total, 1.0)
     cov = np.minimum(retold / safe, 1.0)
     cov_reused = np.minimum(reused / safe, 1.0)
-    hd = np.concatenate([h for h, _ in hit_parts]) if hit_parts else np.zeros(0, np.int64)
-    hs = np.concatenate([s for _, s in hit_parts]) if hit_parts else np.zeros(0, np.int64)
-    width = int(n_sent.max(initial=0)) + 1
-    code = _sorted_unique(hd * width + hs)
+    code = np.concatenate(hit_parts) if hit_parts else np.zeros(0, np.int64)
+    del hit_parts
+    code.sort()
+    if code.size > 1 and bool((code[1:] == code[:-1]).any()):  # (not expected: see above)
+        code = _sorted_unique(code)
     indptr = np.zeros(n_dir + 1, dtype=np.int64)
     np.cumsum(np.bincount(code // width, minlength=n_dir), out=indptr[1:])
     return cov, cov_reused, DirectionHits(indptr, (code % width).astype(np.int32))

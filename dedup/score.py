@@ -967,11 +967,7 @@ def _quoted_shares_many(articles: Sequence[Sequence[str]]) -> np.ndarray:
     slice of articles at a time (:func:`_quoted_shares_slice`; no quotation spans two
     articles, so the slices do not change the shares; only one slice's per-character
     arrays are held)."""
-    parts = [
-        _quoted_shares_slice(articles[lo : lo + _QUOTE_ARTICLES])
-        for lo in range(0, len(articles), _QUOTE_ARTICLES)
-    ]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+    return _quoted_shares_rows(articles, np.arange(len(articles)))
 
 
 _QUOTE_ARTICLES = 2048

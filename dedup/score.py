@@ -738,16 +738,17 @@ def _compact_counts(m: sp.csr_matrix) -> sp.csr_matrix:
     ):
         return m
     small = np.uint8 if data.max() <= np.iinfo(np.uint8).max else np.uint16
-    out = sp.csr_matrix((data.astype(small), m.indices, m.indptr), shape=m.shape)
-    out.has_sorted_indices = m.has_sorted_indices
-    return out
+    return _with_values(m, data.astype(small))
 
 
 def _float32(m: sp.csr_matrix) -> sp.csr_matrix:
     """``m`` with float32 values (the same numbers: :func:`_compact_counts` undone)."""
-    if m.dtype == np.float32:
-        return m
-    out = sp.csr_matrix((m.data.astype(np.float32), m.indices, m.indptr), shape=m.shape)
+    return m if m.dtype == np.float32 else _with_values(m, m.data.astype(np.float32))
+
+
+def _with_values(m: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
+    """``m``'s entries (its index arrays, shared) with the values ``data``."""
+    out = sp.csr_matrix((data, m.indices, m.indptr), shape=m.shape)
     out.has_sorted_indices = m.has_sorted_indices
     return out
 
@@ -1625,12 +1626,9 @@ def _all_coverage(
     offsets = sent.offsets
     contents = np.empty(rows.size, dtype=object)
     contents[:] = [sent.inv[slice(*offsets[r])].tobytes() for r in rows.tolist()]
-    codes, uniques = pd.factorize(contents)
-    content = np.asarray(codes, dtype=np.int64)
-    del contents, uniques
-    first = np.full(content.max(initial=-1) + 1, rows.size, dtype=np.int64)
-    np.minimum.at(first, content, np.arange(rows.size))
-    reps = rows[first]
+    content = np.asarray(pd.factorize(contents)[0], dtype=np.int64)
+    del contents
+    reps = rows[np.unique(content, return_index=True)[1]]  # each number's first row
     pos = np.searchsorted(rows, pairs)
     ca, cb = content[pos[:, 0]], content[pos[:, 1]]
     n_c = np.int64(reps.size)
@@ -2360,7 +2358,8 @@ def _row_dots(x: sp.csr_matrix, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
 
 
 _DOT_PAIRS = 16_384
-"""Pairs whose TF-IDF rows are gathered at a time by :func:`_row_dots`."""
+"""Pairs whose TF-IDF rows (:func:`_row_dots`) or signatures (:func:`_signature_agreement`)
+are gathered at a time."""
 
 
 @dataclass(frozen=True)

@@ -788,6 +788,61 @@ _RUN_SLICE = 1 << 22
 """Sentences looked at a time for first appearances by :func:`_distinct_token_runs`."""
 
 
+class _RowSpans(Mapping[int, tuple[int, int]]):
+    """Where each indexed row's sentences are in a :class:`_SentenceIndex`: row ``r`` maps
+    to ``(start, end)``. Held as three arrays over the sorted rows (24 bytes a row) instead
+    of a dict entry, a tuple and two ints per row, which also kept forked workers from
+    sharing the pages they only read (reading a Python object writes its reference count)."""
+
+    def __init__(self, rows: np.ndarray, n_sent: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        n_sent = np.asarray(n_sent, dtype=np.int64)
+        ends = np.cumsum(n_sent)
+        # the last entry of a row listed twice wins, as in a dict made from the pairs
+        last = rows.size - 1 - np.unique(rows[::-1], return_index=True)[1]
+        self.rows = rows[last]
+        self.starts = (ends - n_sent)[last]
+        self.ends = ends[last]
+
+    def _at(self, rows: np.ndarray) -> np.ndarray:
+        """Each of ``rows``'s position in :attr:`rows`, -1 where it is not indexed."""
+        at = np.searchsorted(self.rows, rows)
+        ok = at < self.rows.size
+        ok[ok] = self.rows[at[ok]] == rows[ok]
+        return np.where(ok, at, -1)
+
+    def spans(self, rows: np.ndarray) -> np.ndarray:
+        """``(start, end)`` of each of ``rows`` (an ``(n, 2)`` array); ``KeyError`` for a row
+        that is not indexed."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        at = self._at(rows)
+        if (at < 0).any():
+            raise KeyError(int(rows[np.argmax(at < 0)]))
+        return np.column_stack([self.starts[at], self.ends[at]])
+
+    def missing(self, rows: np.ndarray) -> np.ndarray:
+        """Those of ``rows`` that are not indexed."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        return rows[self._at(rows) < 0]
+
+    def __getitem__(self, r: int) -> tuple[int, int]:
+        k = int(self._at(np.array([r], dtype=np.int64))[0])
+        if k < 0:
+            raise KeyError(r)
+        return int(self.starts[k]), int(self.ends[k])
+
+    def __contains__(self, r: object) -> bool:
+        if not isinstance(r, int | np.integer):
+            return False
+        return bool(self._at(np.array([r], dtype=np.int64))[0] >= 0)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.rows.tolist())
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+
 class _SentenceIndex:
     """Per sentence of the articles being scored: character n-gram TF-IDF vector, word count,
     figures and word bigrams (see :func:`_bigram_matrix`)."""
@@ -822,7 +877,6 @@ class _SentenceIndex:
             runs = _distinct_token_runs(sentences, tokens, rows, inv)
         # matrices of the distinct sentences; ``inv`` maps each sentence to its row. The
         # n-gram TF-IDF and the rest are built side by side in workers for large batches.
-        self.inv = inv
         table = tokens if runs is not None and isinstance(tokens, TokenTable) else None
         if _INDEX_PARALLEL_MIN <= len(distinct) <= _INDEX_PARALLEL_MAX and n_workers(n_jobs) > 1:
             parts = fork_map(
@@ -847,13 +901,11 @@ class _SentenceIndex:
             )
         self.matrix = chars
         self.weights = weights[inv]
+        self.inv = inv.astype(np.int32) if mult.size <= np.iinfo(np.int32).max else inv
+        del inv
         release_memory()  # the numbering's strings: before the scoring forks its workers
-        # each row's sentences in the index (made last: objects made while the strings were
-        # numbered would keep the memory pages that held the strings)
-        ends = np.cumsum(n_sent)
-        self.offsets: dict[int, tuple[int, int]] = dict(
-            zip(rs, zip((ends - n_sent).tolist(), ends.tolist(), strict=True), strict=True)
-        )
+        # each row's sentences in the index
+        self.offsets = _RowSpans(rows, n_sent)
 
     def take(self, sel: np.ndarray | slice) -> _Sentences:
         """Sentences ``sel`` (positions in the index), each with its distinct row."""
@@ -869,7 +921,7 @@ class _SentenceIndex:
     def windows(self, articles: Sequence[int]) -> _Windows:
         """The windows (:func:`_windows`) of several articles, in the order asked, each
         article's windows in consecutive rows."""
-        se = np.array([self.offsets[r] for r in articles], dtype=np.int64).reshape(-1, 2)
+        se = self.offsets.spans(np.asarray(articles, dtype=np.int64))
         n = se[:, 1] - se[:, 0]
         return _windows_of(self.take(_ranges(se[:, 0], n)), np.cumsum(n) - n, n)
 
@@ -1438,7 +1490,7 @@ def _chunk_coverage(
     ]
     u = np.concatenate(union)
     u_block = np.repeat(np.arange(len(union)), [x.size for x in union])
-    se = np.array([index.offsets[r] for r in rows[u].tolist()], dtype=np.int64).reshape(-1, 2)
+    se = index.offsets.spans(rows[u])
     n_u = se[:, 1] - se[:, 0]
     sel = _ranges(se[:, 0], n_u)
     row_block = np.repeat(u_block, n_u)
@@ -1623,9 +1675,8 @@ def _all_coverage(
     rows = np.unique(pairs)
     # rows numbered by their sentences (the bytes of their distinct-sentence numbers: no
     # Python int per sentence), in order of first appearance
-    offsets = sent.offsets
     contents = np.empty(rows.size, dtype=object)
-    contents[:] = [sent.inv[slice(*offsets[r])].tobytes() for r in rows.tolist()]
+    contents[:] = [sent.inv[s:e].tobytes() for s, e in sent.offsets.spans(rows).tolist()]
     content = np.asarray(pd.factorize(contents)[0], dtype=np.int64)
     del contents
     reps = rows[np.unique(content, return_index=True)[1]]  # each number's first row
@@ -1680,7 +1731,7 @@ def _direction_coverage(
     lsrc, ldst = inv[:n_dir].astype(np.int64), inv[n_dir:].astype(np.int64)
     loc = np.c_[lsrc, ldst]
     m = np.int64(rows.size)
-    se = np.array([sent.offsets[r] for r in rows.tolist()], dtype=np.int64).reshape(-1, 2)
+    se = sent.offsets.spans(rows)
     n_sent = se[:, 1] - se[:, 0]
     n_win = np.maximum(2 * n_sent - 1, 0)
     totals = np.array([sent.weights[s:e].sum() for s, e in se.tolist()], dtype=np.float64)
@@ -1758,7 +1809,7 @@ def story_coverage(
     ]
     queries = [(src, m if _figures_found(inputs, src, m, cfg) else []) for src, m in queries]
     rows = np.unique(np.array([r for s, m in queries for r in (s, *m)], dtype=np.int64))
-    if index is None or any(r not in index.offsets for r in rows.tolist()):
+    if index is None or index.offsets.missing(rows).size:
         index = _SentenceIndex(inputs.sentences, rows, tokens=inputs.tokens)
     every_member = sorted({m for _, members in queries for m in members})
     wins = index.windows(every_member)
@@ -2277,9 +2328,9 @@ def score_pairs(
         sent = _SentenceIndex(inputs.sentences, rows, cfg.n_jobs, inputs.tokens)
     else:
         sent = sentence_index
-        missing = [r for r in rows.tolist() if r not in sent.offsets]
-        if missing:
-            raise ValueError(f"rows {missing[:5]} are not in the sentence index")
+        missing = sent.offsets.missing(rows)
+        if missing.size:
+            raise ValueError(f"rows {missing[:5].tolist()} are not in the sentence index")
     sigs = inputs.signatures
     x = inputs.tfidf
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)

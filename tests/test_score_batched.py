@@ -559,3 +559,35 @@ def test_pair_hits_refuse_a_pair_given_twice() -> None:
     d = score_mod.DirectionHits(np.array([0, 1]), np.array([3], dtype=np.int32))
     with pytest.raises(ValueError, match="twice"):
         score_mod.PairHits(np.array([[1, 2], [1, 2]]), np.array([0, 0]), np.array([0, 0]), d)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 5)), max_size=30),
+    st.lists(st.integers(-3, 45), max_size=10),
+)
+def test_row_spans_behave_as_the_dict_of_spans(
+    rows_and_counts: list[tuple[int, int]], asked: list[int]
+) -> None:
+    """The index's row spans (arrays over the sorted rows) give what a dict of each row's
+    ``(start, end)`` gives, the last entry of a row listed twice included."""
+    rows = np.array([r for r, _ in rows_and_counts], dtype=np.int64)
+    n_sent = np.array([n for _, n in rows_and_counts], dtype=np.int64)
+    ends = np.cumsum(n_sent)
+    starts = (ends - n_sent).tolist()
+    want = dict(zip(rows.tolist(), zip(starts, ends.tolist(), strict=True), strict=True))
+    spans = score_mod._RowSpans(rows, n_sent)
+    assert dict(spans.items()) == want and len(spans) == len(want)
+    for r in asked:
+        assert (r in spans) == (r in want)
+        if r in want:
+            assert spans[r] == want[r]
+        else:
+            with pytest.raises(KeyError):
+                spans[r]
+    got_missing = spans.missing(np.array(asked, dtype=np.int64)).tolist()
+    assert got_missing == [r for r in asked if r not in want]
+    present = np.array([r for r in asked if r in want], dtype=np.int64)
+    assert spans.spans(present).tolist() == [list(want[r]) for r in present.tolist()]
+    if len(got_missing):
+        with pytest.raises(KeyError):
+            spans.spans(np.array(asked, dtype=np.int64))

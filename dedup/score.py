@@ -324,8 +324,40 @@ def _other_figures(
 class TitleNames:
     """Per article, the names in its title; and the weight of each name."""
 
-    names: list[frozenset[str]]
+    names: Sequence[frozenset[str]]
     weight: dict[str, float]
+
+
+class _NameLists(Sequence[frozenset[str]]):
+    """Each title's names as numbers into one array of the names, the frozenset made when
+    asked for: a few bytes a title, where a frozenset per title (and a set of its words
+    while they were found) took about a kilobyte."""
+
+    def __init__(self, names: Sequence[str], codes: np.ndarray, counts: np.ndarray) -> None:
+        self.names = np.empty(len(names), dtype=object)
+        self.names[:] = list(names)
+        self.codes = np.asarray(codes, dtype=np.int32)
+        self.indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(np.asarray(counts, dtype=np.int64), out=self.indptr[1:])
+
+    def __len__(self) -> int:
+        return self.indptr.size - 1
+
+    @overload
+    def __getitem__(self, i: int) -> frozenset[str]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[frozenset[str]]: ...
+
+    def __getitem__(self, i: int | slice) -> frozenset[str] | list[frozenset[str]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("title index out of range")
+        i %= n
+        at = self.codes[self.indptr[i] : self.indptr[i + 1]]
+        return frozenset(self.names[at].tolist())
 
 
 # a capitalised word (``\b[A-Z]\w*``); the capital comes first so that the search skips
@@ -406,10 +438,20 @@ def title_names(
     every text has ("Inc") says little, a rare one (one company) much.
 
     ``counts``: the batch's :func:`name_counts` (of ``sentences``), when already made."""
-    words = [{w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles]
-    vocab: set[str] = set().union(*words) if words else set()
+    # each title's distinct words, numbered in order of first appearance (no set per title
+    # is kept: a large batch's sets alone take about a kilobyte a title)
+    vocab: dict[str, int] = {}
+    n_words = np.zeros(len(titles), dtype=np.int64)
+    parts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    for lo in range(0, len(titles), _NAME_ROWS):
+        part: list[int] = []
+        for k, t in enumerate(titles[lo : lo + _NAME_ROWS], start=lo):
+            ws = {w for w in tokenize(t) if len(w) > 2 and not w.isdigit()}
+            n_words[k] = len(ws)
+            part.extend(vocab.setdefault(w, len(vocab)) for w in ws)
+        parts.append(np.array(part, dtype=np.int64))
     if not vocab:
-        return TitleNames([frozenset() for _ in words], {})
+        return TitleNames(_NameLists([], np.zeros(0, dtype=np.int32), n_words), {})
     if counts is None:
         counts = name_counts(sentences)
     n = counts.n_texts
@@ -418,7 +460,17 @@ def title_names(
         for w, (cap, df, low) in counts.counts.items()
         if w in vocab and cap > low
     }
-    return TitleNames([frozenset(w for w in ws if w in weight) for ws in words], weight)
+    words = list(vocab)
+    del vocab
+    is_name = np.fromiter((w in weight for w in words), dtype=bool, count=len(words))
+    name_of = np.cumsum(is_name) - 1  # a name's number among the names
+    codes = np.concatenate(parts)
+    del parts
+    kept = is_name[codes]
+    title_of = np.repeat(np.arange(len(titles), dtype=np.int64), n_words)
+    per_title = np.bincount(title_of[kept], minlength=len(titles))
+    names = [w for w, keep in zip(words, is_name.tolist(), strict=True) if keep]
+    return TitleNames(_NameLists(names, name_of[codes[kept]], per_title), weight)
 
 
 _SENTENCE_JOIN = "\n."
@@ -467,8 +519,9 @@ def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -
 
     def missing(names: frozenset[str], other: int) -> float:
         words = set(inputs.tokens[other]) | set(tokenize(inputs.titles[other]))
-        total = sum(tn.weight[x] for x in names)
-        gone = sum(tn.weight[x] for x in names if not _name_found(x, words))
+        # (fsum: the same total in any order of the set's names)
+        total = math.fsum(tn.weight[x] for x in names)
+        gone = math.fsum(tn.weight[x] for x in names if not _name_found(x, words))
         return gone / total if total > 0 else 0.0
 
     bar = cfg.title_names_missing

@@ -30,6 +30,7 @@ retold in each other that name other subjects (:func:`lede_names_apart`).
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
@@ -228,8 +229,8 @@ def lede_names_apart(
 
     def missing(row: int, other: int) -> float:
         own = names.names[row]
-        total = sum(names.weight[x] for x in own)
-        gone = sum(names.weight[x] for x in own if not _name_found(x, words[other]))
+        total = math.fsum(names.weight[x] for x in own)
+        gone = math.fsum(names.weight[x] for x in own if not _name_found(x, words[other]))
         return gone / total if total > 0 else 0.0
 
     bar = cfg.lede_names_missing

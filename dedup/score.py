@@ -2291,6 +2291,49 @@ def _word_counts(tokens: Sequence[Sequence[str]], rows: np.ndarray) -> np.ndarra
     return np.fromiter((len(tokens[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
 
 
+def _shared_figures(
+    sentences: Sequence[Sequence[str]], pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pair of rows: the number of :func:`figures` of each text and the number
+    they share (``len(a)``, ``len(b)``, ``len(a & b)``). Each row's figures are found once
+    and held as numbers (the distinct figures numbered as they come), a slice of rows at a
+    time, where a frozenset per row took about a kilobyte."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    rows, pos = np.unique(pairs, return_inverse=True)
+    pos = pos.reshape(-1, 2)
+    number: dict[str, int] = {}
+    n_figs = np.zeros(rows.size, dtype=np.int64)
+    parts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    for lo in range(0, rows.size, _NAME_ROWS):
+        part: list[int] = []
+        for k, r in enumerate(rows[lo : lo + _NAME_ROWS].tolist(), start=lo):
+            f = figures(sentences[r])
+            n_figs[k] = len(f)
+            part.extend(number.setdefault(x, len(number)) for x in f)
+        parts.append(np.array(part, dtype=np.int64))
+    width = np.int64(max(len(number), 1))
+    del number
+    codes = np.concatenate(parts)
+    del parts
+    starts = np.cumsum(n_figs) - n_figs
+    shared = np.zeros(len(pairs), dtype=np.int64)
+    for lo in range(0, len(pairs), _DOT_PAIRS):
+        a, b = pos[lo : lo + _DOT_PAIRS, 0], pos[lo : lo + _DOT_PAIRS, 1]
+        local = np.arange(a.size, dtype=np.int64)
+        # (pair, figure) keys of both sides: a figure in both texts is a key given twice
+        keys = np.sort(
+            np.concatenate(
+                [
+                    np.repeat(local, n_figs[a]) * width + codes[_ranges(starts[a], n_figs[a])],
+                    np.repeat(local, n_figs[b]) * width + codes[_ranges(starts[b], n_figs[b])],
+                ]
+            )
+        )
+        twice = keys[1:][keys[1:] == keys[:-1]] // width
+        shared[lo : lo + a.size] = np.bincount(twice, minlength=a.size)
+    return n_figs[pos[:, 0]], n_figs[pos[:, 1]], shared
+
+
 def pair_relations(
     inputs: ScoringInputs, pairs: np.ndarray, scores: Mapping[str, np.ndarray], cfg: ScoreConfig
 ) -> np.ndarray:
@@ -2309,7 +2352,6 @@ def pair_relations(
         (bool(inputs.titles[r].strip()) for r in rows.tolist()), dtype=bool, count=rows.size
     )
     title_words: dict[int, set[str]] = {}
-    figs: dict[int, frozenset[str]] = {}
 
     def titles_apart_at(p: int) -> bool:  # _titles_apart of pair p, each title split once
         if not (titled[pos[p, 0]] and titled[pos[p, 1]]):
@@ -2320,12 +2362,6 @@ def pair_relations(
                 title_words[r] = set(tokenize(inputs.titles[r]))
         return _word_jaccard(title_words[i], title_words[j]) < cfg.short_title_jaccard
 
-    def figures_of(r: int) -> frozenset[str]:
-        f = figs.get(r)
-        if f is None:
-            f = figs[r] = figures(inputs.sentences[r])
-        return f
-
     short = min_words < cfg.short_body_words
     for p in np.flatnonzero(short).tolist():
         short[p] = titles_apart_at(p)
@@ -2333,12 +2369,18 @@ def pair_relations(
     other = np.zeros(len(pairs), dtype=bool)
     # _other_figures of the pairs whose relation it can change, the title check last
     fewer = cfg.title_figure_min < cfg.figure_min
-    reach = ~short & ~same_body & ~(scores["jaccard"] >= cfg.near_copy_jaccard)
-    for p in np.flatnonzero(reach).tolist():
-        a, b = figures_of(int(ii[p])), figures_of(int(jj[p]))
-        other[p] = figures_disagree(a, b, cfg) or (
-            fewer and figures_disagree(a, b, cfg, cfg.title_figure_min) and titles_apart_at(p)
-        )
+    reach = np.flatnonzero(~short & ~same_body & ~(scores["jaccard"] >= cfg.near_copy_jaccard))
+    na, nb, shared = _shared_figures(inputs.sentences, pairs[reach])
+    small = np.minimum(na, nb)
+
+    def disagree(least: int) -> np.ndarray:  # figures_disagree, for every pair of reach
+        out: np.ndarray = (small >= least) & (shared < cfg.figure_agreement * small)
+        return out
+
+    other[reach] = disagree(cfg.figure_min)
+    if fewer:
+        for p in reach[~other[reach] & disagree(cfg.title_figure_min)].tolist():
+            other[p] = titles_apart_at(p)
     later = _later_codes(inputs.times, ii, jj, cfg.rewrite_order_hours)
     rel = decide_relations(scores, same_body, short, cfg, min_words, other, later)
     version = (rel == "partial_copy") | (rel == "rewrite")

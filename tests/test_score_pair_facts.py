@@ -385,3 +385,25 @@ def test_shingle_overlaps_of_hashes_that_share_their_high_bits() -> None:
     assert sorted(rows.odd) == [0, 5, 8]
     for r, s in enumerate(sets):
         assert rows.row_set(r).tolist() == s.tolist()
+
+
+@pytest.mark.parametrize("step", [1, 3, 4096])
+def test_shared_figures_equal_the_sets(step: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each pair's figure counts and shared figures (rows numbered a slice at a time, pairs
+    counted a slice at a time) equal those of the two texts' figure sets."""
+    monkeypatch.setattr(score_mod, "_NAME_ROWS", step)
+    monkeypatch.setattr(score_mod, "_DOT_PAIRS", max(step, 2))
+    rng = np.random.default_rng(step)
+    pool = ["4,200", "1.5", "7-3/4", "19-20", "0.25", *map(str, range(30)), "rose", "fell"]
+    texts = [
+        [" ".join(rng.choice(pool, int(rng.integers(0, 5))).tolist()) for _ in range(2)]
+        for _ in range(30)
+    ]
+    pairs = _all_pairs(30)
+    pairs = pairs[rng.random(len(pairs)) < 0.4]
+    na, nb, shared = score_mod._shared_figures(texts, pairs)
+    sets = [figures(t) for t in texts]
+    assert na.tolist() == [len(sets[i]) for i, _ in pairs.tolist()]
+    assert nb.tolist() == [len(sets[j]) for _, j in pairs.tolist()]
+    assert shared.tolist() == [len(sets[i] & sets[j]) for i, j in pairs.tolist()]
+    assert shared.max() >= 2 and (shared == 0).any()

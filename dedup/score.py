@@ -35,7 +35,14 @@ from sklearn.preprocessing import normalize
 from dedup.config import ScoreConfig
 from dedup.memory import release_memory
 from dedup.parallel import fork_map, n_workers
-from dedup.textnorm import SentenceTable, TokenTable, count_words, number_strings, tokenize
+from dedup.textnorm import (
+    SentenceTable,
+    TokenTable,
+    count_words,
+    number_more,
+    number_strings,
+    tokenize,
+)
 
 RELATIONS = ("exact", "near_copy", "partial_copy", "rewrite", "related")
 VERSION_RELATIONS = frozenset(("exact", "near_copy", "partial_copy", "rewrite"))
@@ -585,15 +592,16 @@ class _CharNgramRows:
     """
 
     def __init__(self, texts: Sequence[str], mult: np.ndarray) -> None:
-        lens = np.zeros(len(texts), dtype=np.int64)
-
-        def split(lo: int) -> list[str]:  # the words of a slice of texts
-            words = [text.lower().split() for text in texts[lo : lo + _SPLIT_ROWS]]
-            lens[lo : lo + len(words)] = np.fromiter(map(len, words), np.int64, len(words))
-            return list(itertools.chain.from_iterable(words))
-
-        # word ids in order of first appearance, as the loop over the words would give them
-        words, codes = number_strings(map(split, range(0, len(texts), _SPLIT_ROWS)))
+        # word ids in order of first appearance, as the loop over the words would give them;
+        # each text's words counted a slice of texts at a time (only the counts are kept)
+        vocab: dict[str, int] = {}
+        counted = [
+            _count_words(vocab, texts[lo : lo + _SPLIT_ROWS])
+            for lo in range(0, len(texts), _SPLIT_ROWS)
+        ]
+        words = list(vocab)
+        del vocab
+        self.text_words = _stack_counts(counted, len(texts), len(words))
         per_len = np.zeros(len(words), dtype=np.int64)
 
         def grams(lo: int) -> list[str]:  # the n-grams of a slice of the words
@@ -613,17 +621,6 @@ class _CharNgramRows:
             ),
             shape=(len(words), n_grams),
         )
-        # each text's words counted: made as rows of every occurrence (four bytes a word,
-        # no per-occurrence row index), then duplicates summed in place
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(lens, out=indptr[1:])
-        self.text_words = sp.csr_matrix(
-            (np.ones(len(codes), dtype=np.float32), codes, indptr),
-            shape=(len(texts), len(words)),
-        )
-        del codes
-        self.text_words.sum_duplicates()
-        self.text_words = _compact_counts(self.text_words)
         self.shape = (len(texts), n_grams)
         # Document frequencies a slice of the texts at a time (only one slice's counts are
         # held), then scikit-learn's own steps for the IDF.
@@ -704,6 +701,51 @@ class _CharNgramRows:
         out = sp.csr_matrix((data, indices, indptr), shape=self.shape)
         out.has_sorted_indices = True
         return out
+
+
+def _count_words(vocab: dict[str, int], texts: Sequence[str]) -> sp.csr_matrix:
+    """Each text's lower-cased words counted (columns: the words' numbers in ``vocab``,
+    new words numbered next), in canonical form: as :func:`_compact_counts` holds them."""
+    words = [text.lower().split() for text in texts]
+    indptr = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, words), np.int64, len(words)), out=indptr[1:])
+    codes = number_more(vocab, list(itertools.chain.from_iterable(words)))
+    del words
+    # rows of every occurrence (no per-occurrence row index), duplicates summed in place;
+    # the shape's width is any bound on the numbers, set when the slices are stacked
+    m = sp.csr_matrix(
+        (np.ones(codes.size, dtype=np.float32), codes, indptr),
+        shape=(indptr.size - 1, np.iinfo(np.int32).max),
+    )
+    m.sum_duplicates()
+    return _compact_counts(m)
+
+
+def _stack_counts(parts: list[sp.csr_matrix], n_rows: int, n_cols: int) -> sp.csr_matrix:
+    """The slices of :func:`_count_words` stacked into one ``n_rows x n_cols`` matrix, its
+    values in one type: that of :func:`_compact_counts` of the whole. ``parts`` is emptied
+    as the slices are copied (each is dropped once it is in the matrix)."""
+    types = {p.dtype for p in parts if p.nnz}
+    if not types or any(t == np.float32 for t in types):
+        kind: Any = np.float32
+    else:
+        kind = np.uint8 if all(p.data.max() <= 255 for p in parts if p.nnz) else np.uint16
+    nnz = sum(p.nnz for p in parts)
+    data = np.empty(nnz, dtype=kind)
+    indices = np.empty(nnz, dtype=np.int32)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    at = row = 0
+    parts.reverse()
+    while parts:
+        p = parts.pop()
+        data[at : at + p.nnz] = p.data
+        indices[at : at + p.nnz] = p.indices
+        indptr[row + 1 : row + p.shape[0] + 1] = at + p.indptr[1:]
+        at += p.nnz
+        row += p.shape[0]
+    out = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
+    out.has_sorted_indices = True
+    return out
 
 
 _SPLIT_ROWS = 4096

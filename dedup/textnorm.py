@@ -695,22 +695,27 @@ def number_strings(chunks: Iterable[list[str]]) -> tuple[list[str], np.ndarray]:
     number (int32) of every string in that order: ``pandas.factorize(sort=False)`` of
     their concatenation, one list at a time (only the distinct strings are kept)."""
     vocab: dict[str, int] = {}
-    parts: list[np.ndarray] = []
-    for flat in chunks:
-        if not flat:
-            continue
-        # the list's own numbering (first appearance in the list), then each of its
-        # distinct strings to the batch's number: the known ones looked up, the new ones
-        # numbered next, in their order of first appearance
-        local, uniques = pd.factorize(np.array(flat, dtype=object))
-        ids = np.fromiter(
-            (vocab.setdefault(u, len(vocab)) for u in uniques.tolist()),
-            dtype=np.int32,
-            count=len(uniques),
-        )
-        parts.append(ids[local])
+    parts = [number_more(vocab, flat) for flat in chunks if flat]
     codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
     return list(vocab), codes
+
+
+def number_more(vocab: dict[str, int], flat: list[str]) -> np.ndarray:
+    """The numbers (int32) of the strings of ``flat``, the strings not yet in ``vocab``
+    numbered next in their order of first appearance and added to it: one step of
+    :func:`number_strings`, for a caller that uses each list's numbers as they come."""
+    if not flat:
+        return np.zeros(0, dtype=np.int32)
+    # the list's own numbering (first appearance in the list), then each of its distinct
+    # strings to the batch's number: the known ones looked up, the new ones numbered next
+    local, uniques = pd.factorize(np.array(flat, dtype=object))
+    ids = np.fromiter(
+        (vocab.setdefault(u, len(vocab)) for u in uniques.tolist()),
+        dtype=np.int32,
+        count=len(uniques),
+    )
+    out: np.ndarray = ids[local]
+    return out
 
 
 class TokenTable(Sequence[list[str]]):

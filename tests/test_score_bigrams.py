@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 import dedup.score as score_mod
 from dedup.score import _bigram_matrix
-from dedup.textnorm import SentenceTable, TokenTable, tokenize
+from dedup.textnorm import SentenceTable, TokenTable, number_strings, tokenize
 from tests.score_reference import reference_bigram_matrix
 
 # invented words: stop words that become common, stems that meet ("charged"/"charges"),
@@ -256,3 +256,31 @@ def test_index_hands_out_float32_rows_equal_to_its_parts(monkeypatch: pytest.Mon
         assert have.dtype == np.float32 and have.shape == want.shape and want.nnz > 0
         for part in ("indptr", "indices", "data"):  # the same entries, in the same order
             np.testing.assert_array_equal(getattr(have, part), getattr(want, part))
+
+
+@pytest.mark.parametrize("top", [1, 255, 256, 65_535, 65_536])
+@pytest.mark.parametrize("step", [1, 2, 5])
+def test_word_counts_a_slice_at_a_time_equal_the_whole(top: int, step: int) -> None:
+    """The texts' word counts, counted a slice of texts at a time and stacked, equal the
+    whole batch's counted at once and made compact: same entries, same value type."""
+    rng = np.random.default_rng(top + step)
+    pool = ["port", "Strike", "union", "WAGES", "talks"]
+    texts = [" ".join(rng.choice(pool, int(rng.integers(0, 6))).tolist()) for _ in range(11)]
+    texts[3] = " ".join(["cargo"] * top)  # one count as large as ``top``
+    vocab: dict[str, int] = {}
+    parts = [score_mod._count_words(vocab, texts[lo : lo + step]) for lo in range(0, 11, step)]
+    got = score_mod._stack_counts(parts, len(texts), len(vocab))
+    assert parts == []  # each slice dropped once copied
+    words, codes = number_strings([w for t in texts for w in t.lower().split()] for _ in [0])
+    assert list(vocab) == words
+    lens = [len(t.split()) for t in texts]
+    whole = sp.csr_matrix(
+        (np.ones(codes.size, dtype=np.float32), codes, np.r_[0, np.cumsum(lens)]),
+        shape=(len(texts), len(words)),
+    )
+    whole.sum_duplicates()
+    want = score_mod._compact_counts(whole)
+    assert got.dtype == want.dtype
+    assert got.dtype == (np.uint8 if top <= 255 else np.uint16 if top <= 65_535 else np.float32)
+    assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data) and got.shape == want.shape

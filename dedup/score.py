@@ -341,14 +341,10 @@ class _NameLists(Sequence[frozenset[str]]):
     while they were found) took about a kilobyte."""
 
     def __init__(self, names: Sequence[str], codes: np.ndarray, counts: np.ndarray) -> None:
-        self.names = np.empty(len(names), dtype=object)
-        self.names[:] = list(names)
-        self.codes = np.asarray(codes, dtype=np.int32)
-        self.indptr = np.zeros(len(counts) + 1, dtype=np.int64)
-        np.cumsum(np.asarray(counts, dtype=np.int64), out=self.indptr[1:])
+        self.table = TokenTable(names, codes, counts)  # (names in place of tokens)
 
     def __len__(self) -> int:
-        return self.indptr.size - 1
+        return len(self.table)
 
     @overload
     def __getitem__(self, i: int) -> frozenset[str]: ...
@@ -358,13 +354,8 @@ class _NameLists(Sequence[frozenset[str]]):
 
     def __getitem__(self, i: int | slice) -> frozenset[str] | list[frozenset[str]]:
         if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError("title index out of range")
-        i %= n
-        at = self.codes[self.indptr[i] : self.indptr[i + 1]]
-        return frozenset(self.names[at].tolist())
+            return [frozenset(names) for names in self.table[i]]
+        return frozenset(self.table[i])
 
 
 # a capitalised word (``\b[A-Z]\w*``); the capital comes first so that the search skips

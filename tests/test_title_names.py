@@ -167,7 +167,7 @@ def test_title_names_are_held_as_numbers_and_given_as_sets() -> None:
     tn = title_names(["TARN OSK", "", "osk news"], sentences)
     assert list(tn.names) == [frozenset({"tarn", "osk"}), frozenset(), frozenset({"osk"})]
     assert tn.names[-1] == tn.names[2] and tn.names[0:2] == list(tn.names)[0:2]
-    assert sorted(tn.names.names.tolist()) == ["osk", "tarn"]  # each name held once
+    assert sorted(tn.names.table.vocab.tolist()) == ["osk", "tarn"]  # each name held once
     for bad in (3, -4):
         with pytest.raises(IndexError):
             tn.names[bad]

@@ -592,7 +592,7 @@ class _CharNgramRows:
         ]
         words = list(vocab)
         del vocab
-        self.text_words = _stack_counts(counted, len(texts), len(words))
+        self.text_words = _stack_counts(counted, len(words))
         per_len = np.zeros(len(words), dtype=np.int64)
 
         def grams(lo: int) -> list[str]:  # the n-grams of a slice of the words
@@ -678,20 +678,7 @@ class _CharNgramRows:
         parts = [
             self._rows(self.text_words[lo : lo + _TFIDF_ROWS]) for lo in range(0, n, _TFIDF_ROWS)
         ]
-        total = sum(p.nnz for p in parts)
-        data = np.empty(total, dtype=np.float32)
-        indices = np.empty(total, dtype=np.int32)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        at = 0
-        for lo, part in zip(range(0, n, _TFIDF_ROWS), parts, strict=True):
-            hi = lo + part.shape[0]
-            data[at : at + part.nnz] = part.data
-            indices[at : at + part.nnz] = part.indices
-            indptr[lo + 1 : hi + 1] = at + part.indptr[1:]
-            at += part.nnz
-        out = sp.csr_matrix((data, indices, indptr), shape=self.shape)
-        out.has_sorted_indices = True
-        return out
+        return _stack_rows(parts, self.shape[1], np.float32)
 
 
 def _count_words(vocab: dict[str, int], texts: Sequence[str]) -> sp.csr_matrix:
@@ -712,19 +699,26 @@ def _count_words(vocab: dict[str, int], texts: Sequence[str]) -> sp.csr_matrix:
     return _compact_counts(m)
 
 
-def _stack_counts(parts: list[sp.csr_matrix], n_rows: int, n_cols: int) -> sp.csr_matrix:
-    """The slices of :func:`_count_words` stacked into one ``n_rows x n_cols`` matrix, its
-    values in one type: that of :func:`_compact_counts` of the whole. ``parts`` is emptied
-    as the slices are copied (each is dropped once it is in the matrix)."""
+def _stack_counts(parts: list[sp.csr_matrix], n_cols: int) -> sp.csr_matrix:
+    """The slices of :func:`_count_words` stacked (:func:`_stack_rows`) into one matrix of
+    ``n_cols`` columns, its values in one type: that of :func:`_compact_counts` of the
+    whole."""
     types = {p.dtype for p in parts if p.nnz}
     if not types or any(t == np.float32 for t in types):
         kind: Any = np.float32
     else:
         kind = np.uint8 if all(p.data.max() <= 255 for p in parts if p.nnz) else np.uint16
+    return _stack_rows(parts, n_cols, kind)
+
+
+def _stack_rows(parts: list[sp.csr_matrix], n_cols: int, kind: Any) -> sp.csr_matrix:
+    """Slices of rows (each with sorted indices) stacked into one matrix of ``n_cols``
+    columns and ``kind`` values, made in place. ``parts`` is emptied as the slices are
+    copied, so each is dropped once it is in the matrix."""
     nnz = sum(p.nnz for p in parts)
     data = np.empty(nnz, dtype=kind)
     indices = np.empty(nnz, dtype=np.int32)
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    indptr = np.zeros(sum(p.shape[0] for p in parts) + 1, dtype=np.int64)
     at = row = 0
     parts.reverse()
     while parts:
@@ -734,7 +728,7 @@ def _stack_counts(parts: list[sp.csr_matrix], n_rows: int, n_cols: int) -> sp.cs
         indptr[row + 1 : row + p.shape[0] + 1] = at + p.indptr[1:]
         at += p.nnz
         row += p.shape[0]
-    out = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
+    out = sp.csr_matrix((data, indices, indptr), shape=(indptr.size - 1, n_cols))
     out.has_sorted_indices = True
     return out
 

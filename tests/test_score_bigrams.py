@@ -269,7 +269,7 @@ def test_word_counts_a_slice_at_a_time_equal_the_whole(top: int, step: int) -> N
     texts[3] = " ".join(["cargo"] * top)  # one count as large as ``top``
     vocab: dict[str, int] = {}
     parts = [score_mod._count_words(vocab, texts[lo : lo + step]) for lo in range(0, 11, step)]
-    got = score_mod._stack_counts(parts, len(texts), len(vocab))
+    got = score_mod._stack_counts(parts, len(vocab))
     assert parts == []  # each slice dropped once copied
     words, codes = number_strings([w for t in texts for w in t.lower().split()] for _ in [0])
     assert list(vocab) == words

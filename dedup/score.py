@@ -418,9 +418,28 @@ def name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
     return NameCounts({w: (c, d, low[w]) for w, (c, d) in acc.items() if w in inner}, n)
 
 
+def _numbered_sets(
+    sets_of: Callable[[int, int], list[frozenset[str]] | list[set[str]]], n: int
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The strings of ``n`` sets, made :data:`_NAME_ROWS` at a time by ``sets_of(lo, hi)``
+    (sets ``lo`` to ``hi``), numbered in order of first appearance (:func:`number_strings`):
+    the distinct strings, the numbers of each set's strings one set after the other, and
+    the size of each set. Only one slice's sets are held."""
+    sizes = np.zeros(n, dtype=np.int64)
+
+    def flat(lo: int) -> list[str]:
+        sets = sets_of(lo, min(lo + _NAME_ROWS, n))
+        sizes[lo : lo + len(sets)] = np.fromiter(map(len, sets), np.int64, len(sets))
+        return list(itertools.chain.from_iterable(sets))
+
+    distinct, codes = number_strings(map(flat, range(0, n, _NAME_ROWS)))
+    return distinct, codes, sizes
+
+
 _NAME_ROWS = 16_384
-"""Texts whose sentences :func:`name_counts` joins and searches at a time: the joined
-strings and their matches of a whole large batch take several GB."""
+"""Texts whose sentences :func:`name_counts` joins and searches at a time (the joined
+strings and their matches of a whole large batch take several GB), and sets that
+:func:`_numbered_sets` makes at a time."""
 
 
 def title_names(
@@ -436,34 +455,28 @@ def title_names(
     every text has ("Inc") says little, a rare one (one company) much.
 
     ``counts``: the batch's :func:`name_counts` (of ``sentences``), when already made."""
-    # each title's distinct words, numbered in order of first appearance (no set per title
-    # is kept: a large batch's sets alone take about a kilobyte a title)
-    vocab: dict[str, int] = {}
-    n_words = np.zeros(len(titles), dtype=np.int64)
-    parts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    for lo in range(0, len(titles), _NAME_ROWS):
-        part: list[int] = []
-        for k, t in enumerate(titles[lo : lo + _NAME_ROWS], start=lo):
-            ws = {w for w in tokenize(t) if len(w) > 2 and not w.isdigit()}
-            n_words[k] = len(ws)
-            part.extend(vocab.setdefault(w, len(vocab)) for w in ws)
-        parts.append(np.array(part, dtype=np.int64))
-    if not vocab:
-        return TitleNames(_NameLists([], np.zeros(0, dtype=np.int32), n_words), {})
+    # each title's distinct words, numbered (no set per title is kept: a large batch's sets
+    # alone take about a kilobyte a title)
+    words, codes, n_words = _numbered_sets(
+        lambda lo, hi: [
+            {w for w in tokenize(t) if len(w) > 2 and not w.isdigit()} for t in titles[lo:hi]
+        ],
+        len(titles),
+    )
+    if not words:
+        return TitleNames(_NameLists([], codes, n_words), {})
     if counts is None:
         counts = name_counts(sentences)
     n = counts.n_texts
+    vocab = set(words)
     weight = {
         w: math.log(n / df)
         for w, (cap, df, low) in counts.counts.items()
         if w in vocab and cap > low
     }
-    words = list(vocab)
     del vocab
     is_name = np.fromiter((w in weight for w in words), dtype=bool, count=len(words))
     name_of = np.cumsum(is_name) - 1  # a name's number among the names
-    codes = np.concatenate(parts)
-    del parts
     kept = is_name[codes]
     title_of = np.repeat(np.arange(len(titles), dtype=np.int64), n_words)
     per_title = np.bincount(title_of[kept], minlength=len(titles))
@@ -2328,20 +2341,11 @@ def _shared_figures(
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     rows, pos = np.unique(pairs, return_inverse=True)
     pos = pos.reshape(-1, 2)
-    number: dict[str, int] = {}
-    n_figs = np.zeros(rows.size, dtype=np.int64)
-    parts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    for lo in range(0, rows.size, _NAME_ROWS):
-        part: list[int] = []
-        for k, r in enumerate(rows[lo : lo + _NAME_ROWS].tolist(), start=lo):
-            f = figures(sentences[r])
-            n_figs[k] = len(f)
-            part.extend(number.setdefault(x, len(number)) for x in f)
-        parts.append(np.array(part, dtype=np.int64))
-    width = np.int64(max(len(number), 1))
-    del number
-    codes = np.concatenate(parts)
-    del parts
+    distinct, codes, n_figs = _numbered_sets(
+        lambda lo, hi: [figures(sentences[r]) for r in rows[lo:hi].tolist()], rows.size
+    )
+    width = np.int64(max(len(distinct), 1))
+    del distinct
     starts = np.cumsum(n_figs) - n_figs
     shared = np.zeros(len(pairs), dtype=np.int64)
     for lo in range(0, len(pairs), _DOT_PAIRS):

@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -782,7 +783,7 @@ the index's time and cost 600 MB more at its peak (+1,372 against +770 MB); at 6
 def _index_part(
     sentences: Sequence[Sequence[str]],
     rows: np.ndarray,
-    distinct: list[str],
+    distinct: Sequence[str],
     mult: np.ndarray,
     tokens: TokenTable | None,
     runs: tuple[np.ndarray, np.ndarray] | None,
@@ -811,9 +812,9 @@ def _index_part(
         bigrams, quoted = _index_part(sentences, rows, distinct, mult, tokens, runs, "codes")
         return numbers, bigrams, quoted, weights
     if tokens is not None and runs is not None:
-        bigrams = _bigram_matrix_codes(tokens.codes, runs[0], runs[1], tokens.vocab, mult)
+        bigrams = _bigram_matrix_codes(tokens.codes, runs[0], runs[1], tokens.vocab, mult, np.uint8)
     else:
-        bigrams = _bigram_matrix(distinct, mult)
+        bigrams = _bigram_matrix(distinct, mult, np.uint8)
     return _compact_counts(bigrams), _quoted_shares_rows(sentences, rows)
 
 
@@ -831,7 +832,7 @@ def _compact_counts(m: sp.csr_matrix) -> sp.csr_matrix:
     ):
         return m
     small = np.uint8 if data.max() <= np.iinfo(np.uint8).max else np.uint16
-    return _with_values(m, data.astype(small))
+    return _with_values(m, data.astype(small, copy=False))
 
 
 def _float32(m: sp.csr_matrix) -> sp.csr_matrix:
@@ -860,9 +861,18 @@ def _distinct_token_runs(
     row_first = np.cumsum(n_sent) - n_sent  # each row's first sentence
     if not np.array_equal(before[row_first + n_sent] - before[row_first], tokens.lengths[rows]):
         return None
+    first = _first_appearances(inv)
+    row_of = np.searchsorted(row_first + n_sent, first, side="right")
+    starts = tokens.offsets[rows[row_of]] + before[first] - before[row_first[row_of]]
+    return starts, counts[first]
+
+
+def _first_appearances(inv: np.ndarray) -> np.ndarray:
+    """The position of each number's first appearance in ``inv``, numbers given in order
+    of first appearance (0, then at most one above the highest before)."""
     # a number above all before it is a first appearance (a slice at a time: no array as
     # long as ``inv`` is made)
-    parts: list[np.ndarray] = []
+    parts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     top = -1
     for lo in range(0, inv.size, _RUN_SLICE):
         high = np.maximum.accumulate(np.maximum(inv[lo : lo + _RUN_SLICE], top))
@@ -871,14 +881,114 @@ def _distinct_token_runs(
         new[1:] = high[1:] > high[:-1]
         parts.append(lo + np.flatnonzero(new))
         top = int(high[-1])
-    first = np.concatenate(parts)
-    row_of = np.searchsorted(row_first + n_sent, first, side="right")
-    starts = tokens.offsets[rows[row_of]] + before[first] - before[row_first[row_of]]
-    return starts, counts[first]
+    return np.concatenate(parts)
 
 
 _RUN_SLICE = 1 << 22
-"""Sentences looked at a time for first appearances by :func:`_distinct_token_runs`."""
+"""Numbers looked at a time for first appearances by :func:`_first_appearances`."""
+
+
+def _sentence_key(s: str) -> int:
+    """A sentence's key for numbering (:func:`_number_table_sentences`): Python's string
+    hash, 64 bits, computed once per string. Its seed varies between processes; the
+    numbers given do not depend on it."""
+    return hash(s)
+
+
+def _sentence_check(s: str) -> int:
+    """A second, independent key of a sentence: its length and CRC-32, checked equal
+    between the sentences given one number."""
+    return (len(s) << 32) | zlib.crc32(s.encode("utf-8", "surrogatepass"))
+
+
+class _LoweredSentences(Sequence[str]):
+    """Sentences of a :class:`dedup.textnorm.SentenceTable`, lower-cased, made from their
+    texts when read (a slice at a time): sixteen bytes a sentence instead of a string."""
+
+    def __init__(self, table: SentenceTable, at: np.ndarray) -> None:
+        self.texts = table.texts
+        at = np.asarray(at, dtype=np.int64)
+        self.text_of = np.searchsorted(table.offsets, at, side="right") - 1
+        self.starts = table.starts[at]
+        self.ends = table.ends[at]
+
+    def __len__(self) -> int:
+        return int(self.text_of.size)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            lo, hi, step = i.indices(len(self))
+            texts = self.texts
+            return [
+                texts[t][a:b].lower()
+                for t, a, b in zip(
+                    self.text_of[lo:hi:step].tolist(),
+                    self.starts[lo:hi:step].tolist(),
+                    self.ends[lo:hi:step].tolist(),
+                    strict=True,
+                )
+            ]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("sentence index out of range")
+        i %= n
+        return str(self.texts[int(self.text_of[i])][self.starts[i] : self.ends[i]].lower())
+
+    def __iter__(self) -> Iterator[str]:
+        for lo in range(0, len(self), _SPLIT_ROWS):
+            yield from self[lo : lo + _SPLIT_ROWS]
+
+
+def _number_table_sentences(
+    table: SentenceTable, rows: np.ndarray
+) -> tuple[np.ndarray, _LoweredSentences] | None:
+    """The sentences of ``rows`` of ``table``, lower-cased, numbered in order of first
+    appearance (int64, as :func:`dedup.textnorm.number_strings` numbers them) and the
+    distinct sentences, numbered by key (:func:`_sentence_key`) without holding a string
+    each. None when two different sentences share a key (a second key,
+    :func:`_sentence_check`, differs within a number): the caller numbers the strings."""
+    n_sent = np.diff(table.offsets)[rows]
+    ends = np.cumsum(n_sent)  # each row's sentences end before this
+    keys = np.empty(int(ends[-1]) if ends.size else 0, dtype=np.int64)
+    checks = np.empty(keys.size, dtype=np.int64)
+    texts = table.texts
+    for lo in range(0, rows.size, _SPLIT_ROWS):
+        part = rows[lo : lo + _SPLIT_ROWS]
+        here = _ranges(table.offsets[part], n_sent[lo : lo + _SPLIT_ROWS])
+        lowered = [
+            texts[t][a:b].lower()
+            for t, a, b in zip(
+                np.repeat(part, n_sent[lo : lo + _SPLIT_ROWS]).tolist(),
+                table.starts[here].tolist(),
+                table.ends[here].tolist(),
+                strict=True,
+            )
+        ]
+        at = int(ends[lo] - n_sent[lo]) if part.size else 0
+        keys[at : at + here.size] = np.fromiter(map(_sentence_key, lowered), np.int64, here.size)
+        checks[at : at + here.size] = np.fromiter(
+            map(_sentence_check, lowered), np.int64, here.size
+        )
+    inv = np.asarray(pd.factorize(keys, sort=False)[0], dtype=np.int64)
+    del keys
+    first = _first_appearances(inv)
+    first_checks = checks[first]
+    same = all(
+        np.array_equal(first_checks[inv[lo : lo + _RUN_SLICE]], checks[lo : lo + _RUN_SLICE])
+        for lo in range(0, inv.size, _RUN_SLICE)
+    )
+    del checks, first_checks
+    if not same:
+        return None
+    row_of = np.searchsorted(ends, first, side="right")
+    place = table.offsets[rows[row_of]] + first - (ends - n_sent)[row_of]
+    return inv, _LoweredSentences(table, place)
 
 
 class _RowSpans(Mapping[int, tuple[int, int]]):
@@ -947,21 +1057,34 @@ class _SentenceIndex:
         n_jobs: int = 1,
         tokens: Sequence[Sequence[str]] | None = None,
     ) -> None:
-        rs = rows.tolist()
-        n_sent = np.zeros(len(rs), dtype=np.int64)
+        # a sentence that recurs (copies of a story) is measured once and counted each time;
+        # from a sentence table the distinct sentences are numbered by key and made again
+        # from the texts when a part reads them, not held as strings
+        rows = np.asarray(rows, dtype=np.int64)
+        numbered = (
+            _number_table_sentences(sentences, rows)
+            if isinstance(sentences, SentenceTable)
+            else None
+        )
+        distinct: Sequence[str]
+        if numbered is not None and isinstance(sentences, SentenceTable):
+            inv, distinct = numbered
+            n_sent = np.diff(sentences.offsets)[rows]
+        else:
+            rs = rows.tolist()
+            n_sent = np.zeros(len(rs), dtype=np.int64)
 
-        def lowered(k: int) -> list[str]:  # the sentences of a slice of the rows
-            out: list[str] = []
-            for n, r in enumerate(rs[k : k + _SPLIT_ROWS], start=k):
-                sents = sentences[r]
-                out.extend(s.lower() for s in sents)
-                n_sent[n] = len(sents)
-            return out
+            def lowered(k: int) -> list[str]:  # the sentences of a slice of the rows
+                out: list[str] = []
+                for n, r in enumerate(rs[k : k + _SPLIT_ROWS], start=k):
+                    sents = sentences[r]
+                    out.extend(s.lower() for s in sents)
+                    n_sent[n] = len(sents)
+                return out
 
-        # a sentence that recurs (copies of a story) is measured once and counted each time
-        distinct, codes = number_strings(map(lowered, range(0, len(rs), _SPLIT_ROWS)))
-        inv = codes.astype(np.int64)
-        del codes
+            distinct, codes = number_strings(map(lowered, range(0, len(rs), _SPLIT_ROWS)))
+            inv = codes.astype(np.int64)
+            del codes
         mult = np.bincount(inv, minlength=len(distinct))
         # each distinct sentence as a run of its text's token codes, when the texts' tokens
         # are at hand: the bigrams are then made from the codes
@@ -1198,7 +1321,9 @@ def _unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniques, dtype=x.dtype), np.asarray(codes, dtype=np.int64)
 
 
-def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.csr_matrix:
+def _bigram_matrix(
+    sentences: Sequence[str], mult: np.ndarray | None = None, kind: Any = np.float32
+) -> sp.csr_matrix:
     """Binary sentence x word-bigram matrix (stemmed words), without the bigrams made of two
     common words of the batch: the shared phrasing that textual reuse leaves behind.
 
@@ -1207,6 +1332,7 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
     get integer ranks in sorted order, so a bigram's id ``rank_a * n_stems + rank_b`` sorts
     as its string does (a space sorts before any word character). ``mult[k]``: how often
     sentence k occurs in the batch (common words are counted over every occurrence).
+    ``kind``: the type of the matrix's ones.
 
     After the tokens are numbered (four bytes a token), the work goes :data:`_BIGRAM_ROWS`
     sentences at a time: the stems' document frequencies, then each slice's distinct
@@ -1230,7 +1356,7 @@ def _bigram_matrix(sentences: list[str], mult: np.ndarray | None = None) -> sp.c
     n_stems = np.int64(len(vocab))
     ids = np.array([rank[s] for s in stems], dtype=np.int32)[codes]
     del codes, raw, stems, rank
-    return _bigram_cells(ids, lengths, n_stems, mult)
+    return _bigram_cells(ids, lengths, n_stems, mult, kind)
 
 
 def _bigram_matrix_codes(
@@ -1239,6 +1365,7 @@ def _bigram_matrix_codes(
     lengths: np.ndarray,
     vocab: np.ndarray,
     mult: np.ndarray | None = None,
+    kind: Any = np.float32,
 ) -> sp.csr_matrix:
     """:func:`_bigram_matrix` of sentences given as runs of token codes (sentence k is
     ``codes[starts[k] : starts[k] + lengths[k]]``, ``vocab`` the token of each code), as
@@ -1267,14 +1394,20 @@ def _bigram_matrix_codes(
     del stems, rank
     for a, b in bounds:  # codes to stem ranks, in place a slice at a time
         ids[a:b] = rank_of[ids[a:b]]
-    return _bigram_cells(ids, np.asarray(lengths, dtype=np.int64), np.int64(len(order)), mult)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return _bigram_cells(ids, lengths, np.int64(len(order)), mult, kind)
 
 
 def _bigram_cells(
-    ids: np.ndarray, lengths: np.ndarray, n_stems: np.int64, mult: np.ndarray | None
+    ids: np.ndarray,
+    lengths: np.ndarray,
+    n_stems: np.int64,
+    mult: np.ndarray | None,
+    kind: Any = np.float32,
 ) -> sp.csr_matrix:
     """The matrix of :func:`_bigram_matrix` from each sentence's stem ranks (``ids``, the
-    sentences' runs one after another; ``lengths``: each sentence's tokens)."""
+    sentences' runs one after another; ``lengths``: each sentence's tokens), its ones of
+    type ``kind`` (``np.uint8``: one byte a cell, as :func:`_compact_counts` holds them)."""
     n = lengths.size
     ends = np.cumsum(lengths)
     starts = ends - lengths
@@ -1316,7 +1449,7 @@ def _bigram_cells(
         cols_of.append((cells % size).astype(np.int32))
     every = _sorted_unique(grams[: grams_at[-1]])
     if every.size == 0:  # no sentence has a bigram
-        return sp.csr_matrix((n, 1), dtype=np.float32)
+        return sp.csr_matrix((n, 1), dtype=kind)
     indices = np.empty(int(per_row.sum()), dtype=np.int32)
     at = 0
     for k, (a, b) in enumerate(itertools.pairwise(grams_at)):
@@ -1326,9 +1459,7 @@ def _bigram_cells(
         cols_of[k] = cols[:0]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_row, out=indptr[1:])
-    out = sp.csr_matrix(
-        (np.ones(indices.size, dtype=np.float32), indices, indptr), shape=(n, every.size)
-    )
+    out = sp.csr_matrix((np.ones(indices.size, dtype=kind), indices, indptr), shape=(n, every.size))
     out.has_sorted_indices = True
     return out
 
@@ -1339,7 +1470,7 @@ _FIGURE_RE = re.compile(_NUMBER_RE + r"(?:-\d+/\d+)?")
 different days share their whole number, not their fraction."""
 
 
-def _number_matrix(sentences: list[str]) -> sp.csr_matrix:
+def _number_matrix(sentences: Sequence[str]) -> sp.csr_matrix:
     """Binary sentence x number-token matrix ("4,200", "1.5", "19-20" gives "19" and "20")."""
     if not sentences:
         return sp.csr_matrix((0, 1), dtype=np.float32)

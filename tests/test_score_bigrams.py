@@ -3,6 +3,7 @@ shape, same columns (bigrams in string order), same rows, float32 ones, sorted i
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 import numpy as np
@@ -284,3 +285,77 @@ def test_word_counts_a_slice_at_a_time_equal_the_whole(top: int, step: int) -> N
     assert got.dtype == (np.uint8 if top <= 255 else np.uint16 if top <= 65_535 else np.float32)
     assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
     assert np.array_equal(got.data, want.data) and got.shape == want.shape
+
+
+def _index_texts(seed: int) -> list[str]:
+    """Texts of invented sentences repeated across texts (in other cases too), some empty."""
+    rng = random.Random(300 + seed)
+    rare = _RARE + _invented(rng, 40)
+    pool = [_sentence(rng, rare) for _ in range(30)]
+    pool = [s[0].upper() + s[1:] + "." for s in pool if s.strip(" -!?.,")]
+    pool += [s.upper() for s in pool[:3]] + ["İstanbul charges 4,200.", "ZOË SAID SO."]
+    texts = [" ".join(rng.choice(pool) for _ in range(rng.randint(0, 8))) for _ in range(40)]
+    return [*texts, "", "国务院发布通知。通知要求检查。"]
+
+
+def _assert_same_index(got: score_mod._SentenceIndex, want: score_mod._SentenceIndex) -> None:
+    np.testing.assert_array_equal(got.inv, want.inv)
+    np.testing.assert_array_equal(got.weights, want.weights)
+    np.testing.assert_array_equal(got.quoted, want.quoted)
+    assert got.offsets == want.offsets
+    every = np.arange(int(want.inv.max()) + 1)
+    for name in ("matrix", "numbers", "bigrams"):
+        g, w = getattr(got, name)[every], getattr(want, name)[every]
+        assert g.dtype == w.dtype
+        _assert_same(score_mod._float32(g), score_mod._float32(w))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sentences_numbered_by_key_equal_the_strings_numbered(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a sentence table the distinct sentences are numbered by key and made again from
+    the texts when read; from plain lists they are numbered as strings. Same index."""
+    if seed % 2:
+        monkeypatch.setattr(score_mod, "_SPLIT_ROWS", 1 + seed % 4)
+        monkeypatch.setattr(score_mod, "_RUN_SLICE", 1 + seed % 3)
+    texts = _index_texts(seed)
+    table, tokens = _tables(texts)
+    rng = random.Random(seed)
+    rows = np.array(sorted(rng.sample(range(len(texts)), rng.randint(2, len(texts)))))
+    numbered = score_mod._number_table_sentences(table, rows)
+    assert numbered is not None
+    inv, distinct = numbered
+    want_distinct, want_codes = number_strings(
+        [s.lower() for r in rows for s in table[r]] for _ in [0]
+    )
+    np.testing.assert_array_equal(inv, want_codes)
+    assert list(distinct) == want_distinct == distinct[:]
+    assert [distinct[k] for k in range(-len(distinct), len(distinct))] == want_distinct * 2
+    with pytest.raises(IndexError):
+        distinct[len(distinct)]
+    assert distinct[1::2] == want_distinct[1::2]
+    by_key = score_mod._SentenceIndex(table, rows, tokens=tokens)
+    by_strings = score_mod._SentenceIndex([table[r] for r in range(len(texts))], rows)
+    _assert_same_index(by_key, by_strings)
+
+
+def test_sentences_sharing_a_key_are_numbered_as_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two different sentences with one key (forced here: a key of three values) are
+    caught by the second key, and the index numbers the strings instead."""
+    texts = _index_texts(0)
+    table, tokens = _tables(texts)
+    rows = np.arange(len(texts))
+    want = score_mod._SentenceIndex([table[r] for r in rows.tolist()], rows)
+    monkeypatch.setattr(score_mod, "_sentence_key", lambda s: len(s) % 3)
+    assert score_mod._number_table_sentences(table, rows) is None
+    _assert_same_index(score_mod._SentenceIndex(table, rows, tokens=tokens), want)
+    # another key that does not merge two different sentences is taken as it is
+    monkeypatch.setattr(
+        score_mod,
+        "_sentence_key",
+        lambda s: int.from_bytes(hashlib.sha256(s.encode()).digest()[:8], "little", signed=True),
+    )
+    numbered = score_mod._number_table_sentences(table, rows)
+    assert numbered is not None
+    np.testing.assert_array_equal(numbered[0], want.inv)

@@ -225,18 +225,20 @@ def lede_names_apart(
     for r, at in lede.items():
         texts[r] = sents[r][at]
     names = title_names(texts, sents, name_counts_of(inputs))
-    words = {r: set(tokenize(texts[r])) for r in lede}
 
-    def missing(row: int, other: int) -> float:
+    def missing(row: int, words: set[str]) -> float:  # of ``row``'s names, not in ``words``
         own = names.names[row]
         total = math.fsum(names.weight[x] for x in own)
-        gone = math.fsum(names.weight[x] for x in own if not _name_found(x, words[other]))
+        gone = math.fsum(names.weight[x] for x in own if not _name_found(x, words))
         return gone / total if total > 0 else 0.0
 
     bar = cfg.lede_names_missing
-    for k in ask:
+    for k in ask:  # (each lede's words made when its pair is looked at, not held for all)
         i, j = int(pairs[k, 0]), int(pairs[k, 1])
-        out[k] = missing(i, j) >= bar and missing(j, i) >= bar
+        out[k] = (
+            missing(i, set(tokenize(texts[j]))) >= bar
+            and missing(j, set(tokenize(texts[i]))) >= bar
+        )
     return out
 
 

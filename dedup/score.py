@@ -1313,6 +1313,19 @@ def _sorted_unique(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _distinct_in_place(x: np.ndarray) -> np.ndarray:
+    """The distinct values of ``x`` in order (``np.unique``), ``x`` sorted in place to find
+    them: no copy of ``x`` is made, only of its distinct values."""
+    x.sort()
+    if not x.size:
+        return x.copy()
+    new = np.empty(x.size, dtype=bool)
+    new[0] = True
+    np.not_equal(x[1:], x[:-1], out=new[1:])
+    out: np.ndarray = x[new]
+    return out
+
+
 def _unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(x, return_inverse=True)`` of an integer array, by hashing and then
     sorting only the distinct values (``pandas.factorize(sort=True)``; several times faster
@@ -1336,8 +1349,8 @@ def _bigram_matrix(
 
     After the tokens are numbered (four bytes a token), the work goes :data:`_BIGRAM_ROWS`
     sentences at a time: the stems' document frequencies, then each slice's distinct
-    bigrams and cells; only the cells (four bytes each) and each slice's distinct bigrams
-    are kept until the columns are numbered."""
+    bigrams (kept until the batch's are numbered, sorted in place), then each slice's
+    cells (four bytes each in the matrix)."""
     n = len(sentences)
     if not n:
         return sp.csr_matrix((0, 1), dtype=np.float32)
@@ -1428,35 +1441,41 @@ def _bigram_cells(
     n_all = n if mult is None else int(mult.sum())
     common = df >= max(_COMMON_MIN, _COMMON_SHARE * n_all)
     del df
-    # each slice's cells: its distinct bigrams (sorted codes, one slice after the other in
-    # ``grams``: a slice has fewer than it has tokens, and the pages never written to are
-    # never taken) and, per cell in row order then bigram order, the position of its bigram
-    # among them
-    grams = np.empty(max(ids.size, 1), dtype=np.int64)
-    grams_at = [0]
-    cols_of: list[np.ndarray] = []
-    per_row = np.zeros(n, dtype=np.int64)
-    for lo, hi in bounds:
+
+    def slice_cells(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.int64]:
+        """A slice's distinct bigrams (sorted codes) and its cells, each
+        ``(row - lo) * size + the position of its bigram among them``, sorted."""
         row, sid = slice_ids(lo, hi)
         first, second = sid[:-1], sid[1:]
         keep = (row[:-1] == row[1:]) & ~(common[first] & common[second])
         distinct, local = _unique_inverse(first[keep] * n_stems + second[keep])
         size = np.int64(max(distinct.size, 1))
-        cells = _sorted_unique((row[:-1][keep] - lo) * size + local.ravel())
+        return distinct, _sorted_unique((row[:-1][keep] - lo) * size + local.ravel()), size
+
+    # each row's number of cells, and every slice's distinct bigrams one slice after the
+    # other in ``grams`` (a slice has fewer than it has tokens: the pages never written to
+    # are never taken), sorted in place into the batch's bigrams; then each slice's cells
+    # again, numbered among them (made twice rather than held: their positions would take
+    # as much memory as the matrix's columns)
+    grams = np.empty(max(ids.size, 1), dtype=np.int64)
+    n_grams = 0
+    per_row = np.zeros(n, dtype=np.int64)
+    for lo, hi in bounds:
+        distinct, cells, size = slice_cells(lo, hi)
         per_row[lo:hi] = np.bincount(cells // size, minlength=hi - lo)
-        grams[grams_at[-1] : grams_at[-1] + distinct.size] = distinct
-        grams_at.append(grams_at[-1] + distinct.size)
-        cols_of.append((cells % size).astype(np.int32))
-    every = _sorted_unique(grams[: grams_at[-1]])
+        grams[n_grams : n_grams + distinct.size] = distinct
+        n_grams += distinct.size
+    every = _distinct_in_place(grams[:n_grams])
+    del grams
     if every.size == 0:  # no sentence has a bigram
         return sp.csr_matrix((n, 1), dtype=kind)
     indices = np.empty(int(per_row.sum()), dtype=np.int32)
     at = 0
-    for k, (a, b) in enumerate(itertools.pairwise(grams_at)):
-        cols = cols_of[k]
-        indices[at : at + cols.size] = np.searchsorted(every, grams[a:b]).astype(np.int32)[cols]
-        at += cols.size
-        cols_of[k] = cols[:0]
+    for lo, hi in bounds:
+        distinct, cells, size = slice_cells(lo, hi)
+        cols = np.searchsorted(every, distinct).astype(np.int32)
+        indices[at : at + cells.size] = cols[cells % size]
+        at += cells.size
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_row, out=indptr[1:])
     out = sp.csr_matrix((np.ones(indices.size, dtype=kind), indices, indptr), shape=(n, every.size))

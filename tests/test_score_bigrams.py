@@ -359,3 +359,16 @@ def test_sentences_sharing_a_key_are_numbered_as_strings(monkeypatch: pytest.Mon
     numbered = score_mod._number_table_sentences(table, rows)
     assert numbered is not None
     np.testing.assert_array_equal(numbered[0], want.inv)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 50, 1000])
+def test_distinct_in_place_equals_unique(size: int) -> None:
+    rng = np.random.default_rng(size)
+    x = rng.integers(-5, 40, size=size, dtype=np.int64)
+    want = np.unique(x)
+    got = score_mod._distinct_in_place(x)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(x, np.sort(x))  # sorted where it is
+    x[:] = 99
+    np.testing.assert_array_equal(got, want)  # a copy, not a view of x

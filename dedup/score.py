@@ -379,18 +379,48 @@ class NameCounts:
     n_texts: int
 
 
-def name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
+def name_counts(sentences: Sequence[Sequence[str]], n_jobs: int = 1) -> NameCounts:
     """The case counts of :func:`title_names` over the batch's texts. Each text's sentences
     are searched as one string, joined by :data:`_SENTENCE_JOIN`; the texts are taken
     :data:`_NAME_ROWS` at a time (only one slice's strings and matches are held) and each
-    slice's capitalised words are counted at once."""
-    n = max(len(sentences), 1)
+    slice's capitalised words are counted at once. With ``n_jobs`` (0: one per CPU) above
+    one, consecutive parts of the texts are counted in forked workers and added up in
+    order: the same counts, in the same order."""
+    n = len(sentences)
+    parts = min(n_workers(n_jobs), max(1, n // _NAME_ROWS))
+    cuts = [n * k // parts for k in range(parts + 1)]
     inner: set[str] = set()
     low: Counter[str] = Counter()
     # lower-cased capitalised word -> [times, texts], in order of first appearance
     acc: dict[str, list[int]] = {}
-    for lo in range(0, len(sentences), _NAME_ROWS):
-        texts = [_SENTENCE_JOIN.join(sents) for sents in sentences[lo : lo + _NAME_ROWS]]
+    for p_inner, p_low, p_acc in fork_map(
+        _name_counts_part, (sentences,), list(itertools.pairwise(cuts)), n_jobs
+    ):
+        inner |= p_inner
+        low.update(p_low)
+        for w, (c, d) in p_acc.items():
+            seen = acc.get(w)
+            if seen is None:
+                acc[w] = [c, d]
+            else:
+                seen[0] += c
+                seen[1] += d
+    return NameCounts({w: (c, d, low[w]) for w, (c, d) in acc.items() if w in inner}, max(n, 1))
+
+
+def _name_counts_part(
+    sentences: Sequence[Sequence[str]], span: tuple[int, int]
+) -> tuple[set[str], Counter[str], dict[str, list[int]]]:
+    """:func:`name_counts`' counts of the texts ``span[0]`` to ``span[1]``: the words
+    capitalised inside a sentence, the lower-case words counted, and each capitalised
+    word (lower-cased, in order of first appearance) with its times and texts."""
+    inner: set[str] = set()
+    low: Counter[str] = Counter()
+    acc: dict[str, list[int]] = {}
+    for lo in range(span[0], span[1], _NAME_ROWS):
+        texts = [
+            _SENTENCE_JOIN.join(sents) for sents in sentences[lo : min(lo + _NAME_ROWS, span[1])]
+        ]
         inner.update(w.lower() for t in texts for w in _INNER_CAP_RE.findall(t))
         low.update(itertools.chain.from_iterable(map(_LOWER_RE.findall, texts)))
         caps = [_CAP_RE.findall(t) for t in texts]
@@ -416,7 +446,7 @@ def name_counts(sentences: Sequence[Sequence[str]]) -> NameCounts:
             else:
                 seen[0] += c
                 seen[1] += d
-    return NameCounts({w: (c, d, low[w]) for w, (c, d) in acc.items() if w in inner}, n)
+    return inner, low, acc
 
 
 def _numbered_sets(
@@ -493,16 +523,18 @@ space is not taken for a capitalised word inside a sentence (as in the sentence 
 where nothing precedes that space)."""
 
 
-def name_counts_of(inputs: ScoringInputs) -> NameCounts:
-    """The batch's :func:`name_counts`, made on first use and kept on ``inputs``."""
+def name_counts_of(inputs: ScoringInputs, n_jobs: int = 1) -> NameCounts:
+    """The batch's :func:`name_counts`, made on first use (in ``n_jobs`` workers) and kept
+    on ``inputs``."""
     if inputs.name_counts is None:
-        inputs.name_counts = name_counts(inputs.sentences)
+        inputs.name_counts = name_counts(inputs.sentences, n_jobs)
     return inputs.name_counts
 
 
-def _title_names_of(inputs: ScoringInputs) -> TitleNames:
+def _title_names_of(inputs: ScoringInputs, n_jobs: int = 1) -> TitleNames:
     if inputs.title_names is None:
-        inputs.title_names = title_names(inputs.titles, inputs.sentences, name_counts_of(inputs))
+        counts = name_counts_of(inputs, n_jobs)
+        inputs.title_names = title_names(inputs.titles, inputs.sentences, counts)
     return inputs.title_names
 
 
@@ -523,7 +555,7 @@ def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -
     re-headlined re-send or a rewrite names the same subject."""
     if not inputs.titles[i].strip() or not inputs.titles[j].strip():
         return False
-    tn = _title_names_of(inputs)
+    tn = _title_names_of(inputs, cfg.n_jobs)
     if not tn.names[i] and not tn.names[j]:
         return False
 

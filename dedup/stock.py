@@ -224,7 +224,7 @@ def lede_names_apart(
     texts = [""] * len(sents)
     for r, at in lede.items():
         texts[r] = sents[r][at]
-    names = title_names(texts, sents, name_counts_of(inputs))
+    names = title_names(texts, sents, name_counts_of(inputs, cfg.n_jobs))
 
     def missing(row: int, words: set[str]) -> float:  # of ``row``'s names, not in ``words``
         own = names.names[row]

@@ -97,6 +97,10 @@ def test_case_counts_a_few_texts_at_a_time_equal_the_whole_batch(
     sliced = name_counts(sentences)
     assert list(sliced.counts.items()) == list(whole.counts.items())
     assert sliced.n_texts == whole.n_texts == 12
+    # counted in parts by two forked workers, added up in order
+    in_parts = name_counts(sentences, n_jobs=2)
+    assert list(in_parts.counts.items()) == list(whole.counts.items())
+    assert in_parts.n_texts == 12
     assert len(whole.counts) >= 2
     want = reference_title_names(titles, sentences)
     got = title_names(titles, sentences, sliced)  # the titles a slice at a time too

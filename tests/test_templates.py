@@ -580,9 +580,9 @@ def test_the_batch_case_counts_are_made_once_for_titles_and_ledes(
     calls: list[int] = []
     real = score_mod.name_counts
 
-    def counted(sentences: Sequence[Sequence[str]]) -> score_mod.NameCounts:
+    def counted(sentences: Sequence[Sequence[str]], n_jobs: int = 1) -> score_mod.NameCounts:
         calls.append(len(sentences))
-        return real(sentences)
+        return real(sentences, n_jobs)
 
     monkeypatch.setattr(score_mod, "name_counts", counted)
     texts = [HARBOURNE, KESWICK, HARBOURNE_RESENT]

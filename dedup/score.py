@@ -398,13 +398,7 @@ def name_counts(sentences: Sequence[Sequence[str]], n_jobs: int = 1) -> NameCoun
     ):
         inner |= p_inner
         low.update(p_low)
-        for w, (c, d) in p_acc.items():
-            seen = acc.get(w)
-            if seen is None:
-                acc[w] = [c, d]
-            else:
-                seen[0] += c
-                seen[1] += d
+        _add_case_counts(acc, ((w, c, d) for w, (c, d) in p_acc.items()))
     return NameCounts({w: (c, d, low[w]) for w, (c, d) in acc.items() if w in inner}, max(n, 1))
 
 
@@ -439,14 +433,20 @@ def _name_counts_part(
         text_of = np.repeat(np.arange(len(caps), dtype=np.int64), [len(c) for c in caps])
         cap = np.bincount(codes, minlength=len(lowered)).tolist()
         df = np.bincount(_sorted_unique(text_of * n_low + codes) % n_low, minlength=len(lowered))
-        for w, c, d in zip(lowered.tolist(), cap, df.tolist(), strict=True):
-            seen = acc.get(w)
-            if seen is None:
-                acc[w] = [c, d]
-            else:
-                seen[0] += c
-                seen[1] += d
+        _add_case_counts(acc, zip(lowered.tolist(), cap, df.tolist(), strict=True))
     return inner, low, acc
+
+
+def _add_case_counts(acc: dict[str, list[int]], counts: Iterable[tuple[str, int, int]]) -> None:
+    """Add each (word, times capitalised, texts capitalising it) of ``counts`` to ``acc``,
+    a word not yet in it added after those that are (order of first appearance)."""
+    for w, c, d in counts:
+        seen = acc.get(w)
+        if seen is None:
+            acc[w] = [c, d]
+        else:
+            seen[0] += c
+            seen[1] += d
 
 
 def _numbered_sets(
@@ -847,7 +847,7 @@ def _index_part(
         bigrams = _bigram_matrix_codes(tokens.codes, runs[0], runs[1], tokens.vocab, mult, np.uint8)
     else:
         bigrams = _bigram_matrix(distinct, mult, np.uint8)
-    return _compact_counts(bigrams), _quoted_shares_rows(sentences, rows)
+    return bigrams, _quoted_shares_rows(sentences, rows)
 
 
 def _compact_counts(m: sp.csr_matrix) -> sp.csr_matrix:
@@ -979,29 +979,21 @@ class _LoweredSentences(Sequence[str]):
 
 def _number_table_sentences(
     table: SentenceTable, rows: np.ndarray
-) -> tuple[np.ndarray, _LoweredSentences] | None:
+) -> tuple[np.ndarray, _LoweredSentences, np.ndarray] | None:
     """The sentences of ``rows`` of ``table``, lower-cased, numbered in order of first
     appearance (int64, as :func:`dedup.textnorm.number_strings` numbers them) and the
     distinct sentences, numbered by key (:func:`_sentence_key`) without holding a string
-    each. None when two different sentences share a key (a second key,
-    :func:`_sentence_check`, differs within a number): the caller numbers the strings."""
+    each; and each row's number of sentences. None when two different sentences share a
+    key (a second key, :func:`_sentence_check`, differs within a number): the caller
+    numbers the strings."""
     n_sent = np.diff(table.offsets)[rows]
     ends = np.cumsum(n_sent)  # each row's sentences end before this
     keys = np.empty(int(ends[-1]) if ends.size else 0, dtype=np.int64)
     checks = np.empty(keys.size, dtype=np.int64)
-    texts = table.texts
     for lo in range(0, rows.size, _SPLIT_ROWS):
         part = rows[lo : lo + _SPLIT_ROWS]
         here = _ranges(table.offsets[part], n_sent[lo : lo + _SPLIT_ROWS])
-        lowered = [
-            texts[t][a:b].lower()
-            for t, a, b in zip(
-                np.repeat(part, n_sent[lo : lo + _SPLIT_ROWS]).tolist(),
-                table.starts[here].tolist(),
-                table.ends[here].tolist(),
-                strict=True,
-            )
-        ]
+        lowered = _LoweredSentences(table, here)[:]
         at = int(ends[lo] - n_sent[lo]) if part.size else 0
         keys[at : at + here.size] = np.fromiter(map(_sentence_key, lowered), np.int64, here.size)
         checks[at : at + here.size] = np.fromiter(
@@ -1020,7 +1012,7 @@ def _number_table_sentences(
         return None
     row_of = np.searchsorted(ends, first, side="right")
     place = table.offsets[rows[row_of]] + first - (ends - n_sent)[row_of]
-    return inv, _LoweredSentences(table, place)
+    return inv, _LoweredSentences(table, place), n_sent
 
 
 class _RowSpans(Mapping[int, tuple[int, int]]):
@@ -1099,9 +1091,8 @@ class _SentenceIndex:
             else None
         )
         distinct: Sequence[str]
-        if numbered is not None and isinstance(sentences, SentenceTable):
-            inv, distinct = numbered
-            n_sent = np.diff(sentences.offsets)[rows]
+        if numbered is not None:
+            inv, distinct, n_sent = numbered
         else:
             rs = rows.tolist()
             n_sent = np.zeros(len(rs), dtype=np.int64)
@@ -1385,7 +1376,7 @@ def _bigram_matrix(
     cells (four bytes each in the matrix)."""
     n = len(sentences)
     if not n:
-        return sp.csr_matrix((0, 1), dtype=np.float32)
+        return sp.csr_matrix((0, 1), dtype=kind)
     lengths = np.zeros(n, dtype=np.int64)
 
     def tokens(lo: int) -> list[str]:  # the tokens of a slice of the sentences
@@ -1419,7 +1410,7 @@ def _bigram_matrix_codes(
     (a small index of a large batch does not stem the batch's vocabulary)."""
     n = lengths.size
     if not n:
-        return sp.csr_matrix((0, 1), dtype=np.float32)
+        return sp.csr_matrix((0, 1), dtype=kind)
     ids = np.empty(int(lengths.sum()), dtype=np.int32)
     seen = np.zeros(len(vocab), dtype=bool)
     bounds: list[tuple[int, int]] = []

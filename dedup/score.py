@@ -553,13 +553,28 @@ def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -
     text (title or body). One template filled in for two companies
     (two dividend notices, offerings, price changes) shares its wording, not its names; a
     re-headlined re-send or a rewrite names the same subject."""
+    missing = _title_names_missing(inputs, i, j, cfg)
+    return bool(missing) and all(m >= cfg.title_names_missing for m in missing)
+
+
+def title_names_same(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> bool:
+    """Whether the titles of rows i and j name one subject: both have a title, both titles
+    name someone, and every name of each is found in the other text (title or body). Two
+    short notices under reworded headlines that name the same company are a re-send; one
+    template filled in for two companies names two."""
+    missing = _title_names_missing(inputs, i, j, cfg)
+    return len(missing) == 2 and not any(missing)
+
+
+def _title_names_missing(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -> list[float]:
+    """For each of the titles of rows i and j that has names (none unless both rows have a
+    title), the share of its names (by weight, :func:`title_names`) nowhere in the other
+    text, title or body."""
     if not inputs.titles[i].strip() or not inputs.titles[j].strip():
-        return False
+        return []
     tn = _title_names_of(inputs, cfg.n_jobs)
     if not tn.names[i] and not tn.names[j]:
-        return False
-
-    sides = ((tn.names[i], j), (tn.names[j], i))
+        return []
 
     def missing(names: frozenset[str], other: int) -> float:
         words = set(inputs.tokens[other]) | set(tokenize(inputs.titles[other]))
@@ -568,8 +583,8 @@ def title_names_apart(inputs: ScoringInputs, i: int, j: int, cfg: ScoreConfig) -
         gone = math.fsum(tn.weight[x] for x in names if not _name_found(x, words))
         return gone / total if total > 0 else 0.0
 
-    bar = cfg.title_names_missing
-    return all(missing(names, other) >= bar for names, other in sides if names)
+    sides = ((tn.names[i], j), (tn.names[j], i))
+    return [missing(names, other) for names, other in sides if names]
 
 
 def _title_jaccard(a: str, b: str) -> float:
@@ -2566,10 +2581,14 @@ def pair_relations(
                 title_words[r] = set(tokenize(inputs.titles[r]))
         return _word_jaccard(title_words[i], title_words[j]) < cfg.short_title_jaccard
 
+    same_body = _same_bodies(inputs.tokens, ii, jj)
+    copy = same_body | (scores["jaccard"] >= cfg.near_copy_jaccard)
     short = min_words < cfg.short_body_words
     for p in np.flatnonzero(short).tolist():
-        short[p] = titles_apart_at(p)
-    same_body = _same_bodies(inputs.tokens, ii, jj)
+        # a short copy re-sent under a reworded headline that names the same subject
+        short[p] = titles_apart_at(p) and not (
+            copy[p] and title_names_same(inputs, int(ii[p]), int(jj[p]), cfg)
+        )
     other = np.zeros(len(pairs), dtype=bool)
     # _other_figures of the pairs whose relation it can change, the title check last
     fewer = cfg.title_figure_min < cfg.figure_min

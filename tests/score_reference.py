@@ -55,6 +55,7 @@ from dedup.score import (
     shingle_overlap,
     shingle_sets,
     title_names_apart,
+    title_names_same,
     titles_apart,
 )
 from dedup.stock import _DAY_SECONDS, _lede
@@ -237,7 +238,8 @@ def pair_relation(
 ) -> str:
     """The relation of rows ``i`` and ``j`` from their scores (``row``, with the reused
     coverage each way) and their article facts: :func:`reference_decide_relation` with the
-    short-template, figures and time-order checks worked out; a partial copy or rewrite
+    short-template (a copy under titles naming one subject excepted), figures and time-order
+    checks worked out; a partial copy or rewrite
     whose titles name different subjects (:func:`title_names_apart`), or published more
     than ``version_days`` after the other text, is only related."""
     min_words = min(facts.nwords[i], facts.nwords[j])
@@ -247,9 +249,12 @@ def pair_relation(
         and bool(inputs.titles[j].strip())
         and _title_jaccard(inputs.titles[i], inputs.titles[j]) < cfg.short_title_jaccard
     )
+    same_body = facts.digests[i] == facts.digests[j] and facts.nwords[i] > 0
+    if short and (same_body or row["jaccard"] >= cfg.near_copy_jaccard):
+        short = not title_names_same(inputs, i, j, cfg)  # a copy re-sent under a new title
     rel = reference_decide_relation(
         row,
-        facts.digests[i] == facts.digests[j] and facts.nwords[i] > 0,
+        same_body,
         short,
         cfg,
         min_words,

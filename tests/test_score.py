@@ -76,6 +76,55 @@ def test_short_templated_reports_with_different_titles_are_not_copies() -> None:
     assert row["relation"] not in ("exact", "near_copy", "partial_copy", "rewrite")
 
 
+_NOTICE = "Qtly div 12 cts vs 12 cts prior. Pay April 15. Record March 30."
+_NAMES = (
+    "Analysts said Acme Corp and Zenith Bank would both report next week, and shares of Acme "
+    "Corp rose while Zenith Bank fell in early trading on the exchange."
+)
+
+
+def _notice_relation(title_a: str, title_b: str) -> object:
+    """The relation of two identical short notices under the given titles, in a batch whose
+    third text names the companies."""
+    inputs = _inputs([_NOTICE, _NOTICE, _NAMES], [title_a, title_b, "BANK SHARES MOVE"])
+    res = score_pairs(np.array([[0, 1]]), inputs, ScoreConfig(), keep_unrelated=True)
+    return res.table.iloc[0]["relation"]
+
+
+def test_short_copy_under_reworded_titles_naming_one_company_is_exact() -> None:
+    # a re-send: the same notice, the headline reworded, the company the same
+    assert _notice_relation("ACME CORP SETS QUARTERLY", "ACME CORP DECLARES QTLY DIV") == "exact"
+
+
+def test_short_copy_under_titles_naming_two_companies_stays_apart() -> None:
+    # one template filled in for two companies: the same words, other subjects
+    rel = _notice_relation("ACME CORP SETS QUARTERLY", "ZENITH BANK DECLARES QTLY DIV")
+    assert rel not in ("exact", "near_copy", "partial_copy", "rewrite")
+    # a title whose names are partly missing from the other text is not the same subject
+    rel = _notice_relation("ACME CORP SETS QUARTERLY", "ACME ZENITH DECLARES QTLY DIV")
+    assert rel not in ("exact", "near_copy", "partial_copy", "rewrite")
+
+
+def test_short_retelling_under_reworded_titles_naming_one_company_stays_apart() -> None:
+    # the names agree, but only a copy is lifted out of the short-template check: two
+    # short texts that retell each other under other headlines may be two reports
+    a = (
+        "Acme Corp said it completed the purchase of the Delta plant from Omega Industries "
+        "for an undisclosed sum, and that the plant would keep all of its staff and managers."
+    )
+    b = (
+        "Acme Corp said it completed the purchase of the Delta plant from Omega Industries. "
+        "The company said the plant would keep all of its staff and managers, and gave no price."
+    )
+    titles = ["ACME CORP COMPLETES PLANT PURCHASE", "ACME CORP BUYS DELTA PLANT", "X"]
+    res = score_pairs(
+        np.array([[0, 1]]), _inputs([a, b, _NAMES], titles), ScoreConfig(), keep_unrelated=True
+    )
+    row = res.table.iloc[0]
+    assert row["coverage_a_in_b"] >= CFG.retell_coverage  # a rewrite but for the check
+    assert row["relation"] not in ("exact", "near_copy", "partial_copy", "rewrite")
+
+
 def test_decide_relation_order() -> None:
     cfg = ScoreConfig()
     base = {

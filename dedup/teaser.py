@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.config import ClusterConfig, ScoreConfig
+from dedup.parallel import fork_map
 from dedup.score import _quoted_shares_rows, figures, figures_disagree, titles_apart
 from dedup.textnorm import SentenceTable, TokenTable, count_tokens, number_strings
 
@@ -84,6 +85,9 @@ def teaser_matches(
     its own). Other reports of one template are left out as the scorer leaves them out: both titles
     given and their word Jaccard below ``short_title_jaccard``, or the texts' figures
     disagreeing (:func:`dedup.score.figures_disagree`).
+
+    On a large batch the slices of evidence are met with the windows in ``score.n_jobs``
+    forked worker processes (:func:`dedup.parallel.fork_map`); the matches are the same.
     """
     teaser_words, match = cfg.teaser_words, cfg.teaser_match
     order = score.rewrite_order_hours * 3600.0
@@ -130,22 +134,8 @@ def teaser_matches(
     best: dict[tuple[int, int], float] = {}
     found_in: dict[tuple[int, int], set[int]] = defaultdict(set)
     gap = window_days * 86400.0
-    figs: dict[int, frozenset[str]] = {}
-    ev_figs: dict[int, frozenset[str]] = {}
-    win_figs: dict[tuple[int, int, int], frozenset[str]] = {}
-    ev_pairs: dict[int, set[int]] = {}
-    win_pairs: dict[int, set[int]] = {}
-    n_codes = len(table.vocab)
-    ev_first = (ev - sent.first[ev_rows]).tolist()
-    ev_start = (sent.start[ev]).tolist()
-    ev_rows_l = ev_rows.tolist()
     ev_words_l = ev_words.tolist()
-
-    def pairs_of(start: int, length: int) -> set[int]:
-        c = table.codes[start : start + length].astype(np.int64)
-        out: set[int] = set((c[:-1] * n_codes + c[1:]).tolist())
-        return out
-
+    ev_first, ev_start = (ev - sent.first[ev_rows]).tolist(), sent.start[ev].tolist()
     # Evidence in order of its text's time, a slice at a time, against the windows that
     # have a text near that time: the same hits as against every window (a window whose
     # texts are all further than the gap from every text of the slice yields no match),
@@ -162,77 +152,15 @@ def teaser_matches(
         )
         if ledes is None:
             continue
-        for start in range(0, part_rows.size, _CHUNK):
-            rows = part_rows[start : start + _CHUNK]
-            # (what is kept of the evidence and the windows is kept for one slice only)
-            for cache in (ev_figs, win_figs, ev_pairs, win_pairs):
-                cache.clear()
-            t = ev_time[rows]
-            if np.isnan(t).any():
-                hit = (head[rows] @ ledes.transposed()).tocoo()
-                ws = hit.col.astype(np.int64)
-            else:
-                near_w = np.flatnonzero(
-                    (ledes.hi >= t.min() - slack) & (ledes.lo <= t.max() + slack)
-                )
-                hit = (head[rows] @ ledes.sets[near_w].T).tocoo()
-                ws = near_w[hit.col]
-            xs = rows[hit.row]
-            # (a bound on the share, with room for rounding; the share itself decides)
-            near = hit.data + rest[xs] >= match * weight[xs] * (1.0 - _ROUNDING)
-            xs, ws = xs[near], ws[near]
-            share = np.asarray(evm[xs].multiply(ledes.sets[ws]).sum(axis=1)).ravel() / weight[xs]
-            keep = share >= match
-            xs, ws, share = xs[keep], ws[keep], share[keep]
-            # Each window stands for the texts that have it.
-            cnt = ledes.n_members[ws]
-            total = int(cnt.sum())
-            within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            ms = np.repeat(ledes.member_at[ws], cnt) + within
-            ps = ledes.member_of[ms]
-            xs, ws, share = np.repeat(xs, cnt), np.repeat(ws, cnt), np.repeat(share, cnt)
-            rs = ev_rows[xs]
-            # A longer text published near the short one and not long after it (NaN gaps
-            # compare False: kept).
-            after = times[ps] - times[rs]
-            keep = (ps != rs) & (n_words[ps] >= 2 * n_words[rs]) & ~(np.abs(after) > gap)
-            if order:
-                keep &= ~(after >= order)
-            for x, w, m, p, v in zip(
-                xs[keep].tolist(),
-                ws[keep].tolist(),
-                ms[keep].tolist(),
-                ps[keep].tolist(),
-                share[keep].tolist(),
-                strict=True,
-            ):
-                r = ev_rows_l[x]
-                if x not in ev_figs:
-                    ev_figs[x] = figures([sentences[r][ev_first[x]]])
-                # every figure of the sentence in the lede window (as written in this text)
-                for o in range(ledes.occ_at[m], ledes.occ_at[m + 1]):
-                    key = (p, ledes.occ_first[o], ledes.occ_span[o])
-                    if key not in win_figs:
-                        win_figs[key] = figures(sentences[p][key[1] : key[1] + key[2]])
-                    if ev_figs[x] <= win_figs[key]:
-                        break
-                else:
-                    continue
-                if titles_apart(titles[r], titles[p], score.short_title_jaccard):
-                    continue
-                if r not in figs:
-                    figs[r] = figures(sentences[r])
-                if p not in figs:
-                    figs[p] = figures(sentences[p])
-                if figures_disagree(figs[r], figs[p], score):
-                    continue
-                if x not in ev_pairs:
-                    ev_pairs[x] = pairs_of(ev_start[x], ev_words_l[x])
-                if w not in win_pairs:
-                    win_pairs[w] = pairs_of(int(ledes.start[w]), int(ledes.length[w]))
-                in_order = ev_pairs[x] & win_pairs[w]
-                if len(in_order) < TEASER_PAIR_SHARE * len(ev_pairs[x]):
-                    continue
+        work = _Evidence(
+            sentences, table.codes, len(table.vocab), n_words, times, titles, score, match,
+            gap, order, slack, ledes, head, evm, weight, rest, ev_rows, ev_time, ev_first,
+            ev_start, ev_words_l,
+        )  # fmt: skip
+        slices = [part_rows[k : k + _CHUNK] for k in range(0, part_rows.size, _CHUNK)]
+        big = part_rows.size >= _PARALLEL_EVIDENCE
+        for hits in fork_map(_slice_hits, (work,), slices, score.n_jobs, parallel=big):
+            for r, p, v, x in hits:  # (max and union: the same in any order of the slices)
                 best[(r, p)] = max(v, best.get((r, p), 0.0))
                 found_in[(r, p)].add(x)
     return [
@@ -240,6 +168,124 @@ def teaser_matches(
         for (r, p), share in sorted(best.items())
         if sum(ev_words_l[x] for x in found_in[(r, p)]) >= TEASER_TOLD * told[r]
     ]
+
+
+_PARALLEL_EVIDENCE = 2 * _CHUNK
+"""Evidence sentences of one part worth starting worker processes for."""
+
+
+class _Evidence(NamedTuple):
+    """What :func:`_slice_hits` reads: the batch, the settings, one part's lede windows
+    and the evidence sentences (their word weights, text, time, first sentence, first token
+    and words)."""
+
+    sentences: Sequence[Sequence[str]]
+    codes: np.ndarray
+    n_codes: int
+    n_words: np.ndarray
+    times: np.ndarray
+    titles: Sequence[str]
+    score: ScoreConfig
+    match: float
+    gap: float
+    order: float
+    slack: float
+    ledes: _Ledes
+    head: sp.csr_matrix
+    evm: sp.csr_matrix
+    weight: np.ndarray
+    rest: np.ndarray
+    ev_rows: np.ndarray
+    ev_time: np.ndarray
+    ev_first: list[int]
+    ev_start: list[int]
+    ev_words: list[int]
+
+
+def _slice_hits(e: _Evidence, rows: np.ndarray) -> list[tuple[int, int, float, int]]:
+    """``(short text, longer text, share, evidence sentence)`` of each match of the evidence
+    sentences ``rows`` in the part's lede windows that passes every check of
+    :func:`teaser_matches` but the share of the short text told (a slice's result does not
+    depend on the other slices: what it keeps of the evidence and windows is its own)."""
+    ledes, sentences, times, n_words = e.ledes, e.sentences, e.times, e.n_words
+    t = e.ev_time[rows]
+    if np.isnan(t).any():
+        hit = (e.head[rows] @ ledes.transposed()).tocoo()
+        ws = hit.col.astype(np.int64)
+    else:
+        near_w = np.flatnonzero((ledes.hi >= t.min() - e.slack) & (ledes.lo <= t.max() + e.slack))
+        hit = (e.head[rows] @ ledes.sets[near_w].T).tocoo()
+        ws = near_w[hit.col]
+    xs = rows[hit.row]
+    # (a bound on the share, with room for rounding; the share itself decides)
+    near = hit.data + e.rest[xs] >= e.match * e.weight[xs] * (1.0 - _ROUNDING)
+    xs, ws = xs[near], ws[near]
+    share = np.asarray(e.evm[xs].multiply(ledes.sets[ws]).sum(axis=1)).ravel() / e.weight[xs]
+    keep = share >= e.match
+    xs, ws, share = xs[keep], ws[keep], share[keep]
+    # Each window stands for the texts that have it.
+    cnt = ledes.n_members[ws]
+    total = int(cnt.sum())
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    ms = np.repeat(ledes.member_at[ws], cnt) + within
+    ps = ledes.member_of[ms]
+    xs, ws, share = np.repeat(xs, cnt), np.repeat(ws, cnt), np.repeat(share, cnt)
+    rs = e.ev_rows[xs]
+    # A longer text published near the short one and not long after it (NaN gaps
+    # compare False: kept).
+    after = times[ps] - times[rs]
+    keep = (ps != rs) & (n_words[ps] >= 2 * n_words[rs]) & ~(np.abs(after) > e.gap)
+    if e.order:
+        keep &= ~(after >= e.order)
+    figs: dict[int, frozenset[str]] = {}
+    ev_figs: dict[int, frozenset[str]] = {}
+    win_figs: dict[tuple[int, int, int], frozenset[str]] = {}
+    ev_pairs: dict[int, set[int]] = {}
+    win_pairs: dict[int, set[int]] = {}
+
+    def pairs_of(start: int, length: int) -> set[int]:
+        c = e.codes[start : start + length].astype(np.int64)
+        out: set[int] = set((c[:-1] * e.n_codes + c[1:]).tolist())
+        return out
+
+    out: list[tuple[int, int, float, int]] = []
+    for x, w, m, p, v in zip(
+        xs[keep].tolist(),
+        ws[keep].tolist(),
+        ms[keep].tolist(),
+        ps[keep].tolist(),
+        share[keep].tolist(),
+        strict=True,
+    ):
+        r = int(e.ev_rows[x])
+        if x not in ev_figs:
+            ev_figs[x] = figures([sentences[r][e.ev_first[x]]])
+        # every figure of the sentence in the lede window (as written in this text)
+        for o in range(ledes.occ_at[m], ledes.occ_at[m + 1]):
+            key = (p, ledes.occ_first[o], ledes.occ_span[o])
+            if key not in win_figs:
+                win_figs[key] = figures(sentences[p][key[1] : key[1] + key[2]])
+            if ev_figs[x] <= win_figs[key]:
+                break
+        else:
+            continue
+        if titles_apart(e.titles[r], e.titles[p], e.score.short_title_jaccard):
+            continue
+        if r not in figs:
+            figs[r] = figures(sentences[r])
+        if p not in figs:
+            figs[p] = figures(sentences[p])
+        if figures_disagree(figs[r], figs[p], e.score):
+            continue
+        if x not in ev_pairs:
+            ev_pairs[x] = pairs_of(e.ev_start[x], e.ev_words[x])
+        if w not in win_pairs:
+            win_pairs[w] = pairs_of(int(ledes.start[w]), int(ledes.length[w]))
+        in_order = ev_pairs[x] & win_pairs[w]
+        if len(in_order) < TEASER_PAIR_SHARE * len(ev_pairs[x]):
+            continue
+        out.append((r, p, v, x))
+    return out
 
 
 class _Spans(NamedTuple):

@@ -385,3 +385,38 @@ def test_time_parts_meet_every_near_text_and_hold_at_most_the_bound() -> None:
         dated_ev = ~np.isnan(ev_time)
         assert (seen[dated_ev] == 1).all()  # dated evidence in one part only
         assert (seen[~dated_ev] >= 1).all()
+
+
+def test_evidence_slices_in_worker_processes_find_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # slices of three evidence sentences, each part's slices shared out to two forked
+    # workers: the same matches, shares included, as one process
+    import dedup.teaser as teaser_mod
+    from dedup.textnorm import TokenTable
+
+    monkeypatch.setattr("dedup.teaser._CHUNK", 3)
+    monkeypatch.setattr("dedup.teaser._PARALLEL_EVIDENCE", 6)
+    forked: list[bool] = []
+    real = teaser_mod.fork_map
+
+    def spy(*args: object, **kwargs: object) -> object:
+        forked.append(bool(kwargs.get("parallel")) and len(args[2]) >= 2)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("dedup.teaser.fork_map", spy)
+    found = 0
+    for texts, titles, times in [_invented_batch(7, 80), _dated_stories(27)]:
+        cleaned = clean_articles(texts, [""] * len(texts))
+        sentences = [c.sentences for c in cleaned]
+        table = TokenTable.from_texts(c.body for c in cleaned)
+        n_words = np.array([len(tokenize(c.body)) for c in cleaned])
+        args = (n_words, times, titles, ClusterConfig())
+        got = {
+            jobs: teaser_matches(sentences, table, *args, ScoreConfig(n_jobs=jobs), 7.0)
+            for jobs in (1, 2)
+        }
+        assert got[2] == got[1]
+        found += len(got[1])
+    assert found > 10
+    assert any(forked)  # the slices did go to workers

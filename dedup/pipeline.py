@@ -155,7 +155,7 @@ def run_pipeline(
             del articles["text"]
         counts["boilerplate_lines"] = int(table["n_boilerplate_lines"].sum())
     with st.stage("fingerprint"):
-        tokens = TokenTable.from_texts(table["body"])
+        tokens = TokenTable.from_texts(table["body"].tolist(), config.fingerprint.n_jobs)
         with st.bar(len(tokens), "fingerprint") as bar:
             # minhash_signatures reports the number done so far, tqdm wants increments
             fps = fingerprint(

@@ -17,6 +17,8 @@ from typing import overload
 import numpy as np
 import pandas as pd
 
+from dedup.parallel import fork_map, n_workers
+
 # Scripts written without spaces between words (Chinese, Japanese): each of their letters
 # is a token of its own, so that shingles and word statistics see words, not whole clauses.
 _NO_SPACE_BMP = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
@@ -718,6 +720,35 @@ def number_more(vocab: dict[str, int], flat: list[str]) -> np.ndarray:
     return out
 
 
+_PARALLEL_TEXTS = 65_536
+"""Texts worth starting worker processes for in :meth:`TokenTable.from_texts`."""
+_PART_TEXTS = 16_384
+"""Texts tokenised by one worker's task."""
+
+
+def _table_arrays(texts: Iterable[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct tokens of ``texts`` in order of first appearance, every token's number
+    (int32) and each text's number of tokens; a chunk of texts at a time."""
+    lengths: list[int] = []
+
+    def chunks() -> Iterator[list[str]]:
+        it = iter(texts)
+        while chunk := [tokenize(t) for t in itertools.islice(it, _TOKEN_CHUNK)]:
+            lengths.extend(map(len, chunk))
+            yield list(itertools.chain.from_iterable(chunk))
+
+    vocab, codes = number_strings(chunks())
+    return vocab, codes, np.array(lengths, dtype=np.int64)
+
+
+def _table_part(
+    texts: Sequence[str], bounds: tuple[int, int]
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`_table_arrays` of ``texts[lo:hi]``."""
+    lo, hi = bounds
+    return _table_arrays(itertools.islice(texts, lo, hi))
+
+
 class TokenTable(Sequence[list[str]]):
     """The tokens (:func:`tokenize`) of many texts, held as one array of integer codes.
 
@@ -737,18 +768,31 @@ class TokenTable(Sequence[list[str]]):
         np.cumsum(self.lengths, out=self.offsets[1:])
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> TokenTable:
-        """Tokenise ``texts`` a chunk at a time (only one chunk's token strings are held)."""
-        lengths: list[int] = []
+    def from_texts(cls, texts: Iterable[str], n_jobs: int = 1) -> TokenTable:
+        """Tokenise ``texts`` a chunk at a time (only one chunk's token strings are held).
 
-        def chunks() -> Iterator[list[str]]:
-            it = iter(texts)
-            while chunk := [tokenize(t) for t in itertools.islice(it, _TOKEN_CHUNK)]:
-                lengths.extend(map(len, chunk))
-                yield list(itertools.chain.from_iterable(chunk))
-
-        vocab, codes = number_strings(chunks())
-        return cls(vocab, codes, np.array(lengths, dtype=np.int64))
+        A list of at least :data:`_PARALLEL_TEXTS` texts is split into consecutive parts
+        tokenised and numbered in ``n_jobs`` forked workers (0: one per CPU); the parts'
+        distinct tokens, taken in order, are numbered here. Each token's number is the
+        same: a token first appears in the first part that has it, and the tokens new in
+        a part come in the order of their first appearance in it."""
+        if isinstance(texts, list) and len(texts) >= _PARALLEL_TEXTS and n_workers(n_jobs) > 1:
+            n = len(texts)
+            bounds = [*range(0, n, _PART_TEXTS), n]
+            vocab: dict[str, int] = {}
+            codes: list[np.ndarray] = []
+            lengths: list[np.ndarray] = []
+            parts = fork_map(_table_part, (texts,), list(itertools.pairwise(bounds)), n_jobs)
+            for words, part_codes, part_lengths in parts:
+                ids = np.fromiter(
+                    (vocab.setdefault(w, len(vocab)) for w in words),
+                    dtype=np.int32,
+                    count=len(words),
+                )
+                codes.append(ids[part_codes])
+                lengths.append(part_lengths)
+            return cls(list(vocab), np.concatenate(codes), np.concatenate(lengths))
+        return cls(*_table_arrays(texts))
 
     def __len__(self) -> int:
         return int(self.lengths.size)

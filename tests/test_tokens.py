@@ -56,6 +56,33 @@ def test_chunked_tokenising_keeps_the_numbering(monkeypatch: pytest.MonkeyPatch)
     assert chunked.codes.tolist() == whole.codes.tolist()
 
 
+def test_parts_tokenised_in_worker_processes_keep_the_numbering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # parts of two texts, shared out to two forked workers: each token keeps the number
+    # of its first appearance in the whole list, every text its tokens
+    import dedup.textnorm as textnorm
+
+    texts = TEXTS * 2 + ["again a new word", "the harbour"]
+    whole = TokenTable.from_texts(texts)
+    monkeypatch.setattr("dedup.textnorm._PARALLEL_TEXTS", 4)
+    monkeypatch.setattr("dedup.textnorm._PART_TEXTS", 2)
+    shared_out: list[int] = []
+    real = textnorm.fork_map
+
+    def spy(fn: object, shared: object, items: list[object], n_jobs: int) -> object:
+        shared_out.append(len(items))
+        return real(fn, shared, items, n_jobs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("dedup.textnorm.fork_map", spy)
+    split = TokenTable.from_texts(texts, 2)
+    assert shared_out == [8]  # 16 texts, 2 a part
+    assert split.vocab.tolist() == whole.vocab.tolist()
+    assert split.codes.tolist() == whole.codes.tolist()
+    assert split.lengths.tolist() == whole.lengths.tolist()
+    assert list(split) == [tokenize(t) for t in texts]
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.lists(WORDS | st.sampled_from(["", "nan", "None", " "]), max_size=8)))
 def test_number_strings_is_factorize_of_the_concatenation(chunks: list[list[str]]) -> None:

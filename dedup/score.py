@@ -1184,22 +1184,28 @@ class _SentenceIndex:
         return self.take(slice(s, e))
 
 
-def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray) -> _Windows:
+def _windows_of(s: _Sentences, starts: np.ndarray, n: np.ndarray, chars: bool = True) -> _Windows:
     """The windows (:func:`_windows`) of the articles whose sentences are rows
     ``starts[k]`` to ``starts[k] + n[k]`` of ``s``, each article's windows in consecutive
-    rows."""
+    rows. Without ``chars`` the windows' character n-gram rows are left empty (no
+    columns): a caller that has the sentences' products makes the windows' from them
+    (:func:`_window_product`)."""
     n_pair = np.maximum(n - 1, 0)
     pair = _ranges(starts, n_pair)
 
     def stack(m: sp.csr_matrix, joined: sp.csr_matrix) -> sp.csr_matrix:
         return sp.csr_matrix(sp.vstack([m, joined], format="csr"))
 
-    m = s.chars
-    chars = m[pair] + m[pair + 1]
+    if chars:
+        m = s.chars
+        joined = m[pair] + m[pair + 1]
+        char_rows = stack(m, normalize(joined) if pair.size else joined)
+    else:
+        char_rows = sp.csr_matrix((s.chars.shape[0] + pair.size, 0), dtype=s.chars.dtype)
     w, qw = s.weights, s.quoted * s.weights
     pair_w = w[pair] + w[pair + 1]
     both = _Sentences(
-        stack(m, normalize(chars) if pair.size else chars),
+        char_rows,
         np.r_[w, pair_w],
         stack(s.numbers, (s.numbers[pair] + s.numbers[pair + 1]).minimum(1)),
         stack(s.bigrams, (s.bigrams[pair] + s.bigrams[pair + 1]).minimum(1)),
@@ -1645,6 +1651,44 @@ def _product(a: sp.csr_matrix, w: sp.csr_matrix) -> sp.csr_matrix:
     return _sort_indices(sp.csr_matrix(a @ w.T))
 
 
+def _window_product(
+    a: sp.csr_matrix, s: sp.csr_matrix, starts: np.ndarray, n: np.ndarray
+) -> sp.csr_matrix:
+    """``a @ w.T`` with sorted indices, ``w`` the character n-gram rows of the windows
+    (:func:`_windows_of`) of the articles whose sentences are rows ``starts[k]`` to
+    ``starts[k] + n[k]`` of ``s`` (L2-normalised rows), made from the products with the
+    sentences alone: a window of two adjacent sentences is their sum over its norm, so its
+    product with a row is the sum of the row's products with the two over that norm. The
+    sentence products are the window product's (one term each); a pair's agrees with the
+    product with its own row to float32 rounding. The pairs' rows are never made, and the
+    product, the largest part of the coverage, has a third of the terms."""
+    x = sp.csr_matrix(s[_ranges(starts, n)])  # the articles' sentences, in order
+    single = sp.csr_matrix(a @ x.T)
+    n_pair = np.maximum(n - 1, 0)
+    size = n + n_pair
+    w_start = np.cumsum(size) - size  # each article's first window
+    s_start = np.cumsum(n) - n  # its first sentence among the rows of ``x``
+    # each window's sentences (rows of ``x``) and their weight in it; a pair's norm from
+    # the squares and the product of its two rows: |u + v|^2 = |u|^2 + |v|^2 + 2 u.v
+    first = _ranges(s_start, n_pair)
+    pair_col = _ranges(w_start + n, n_pair)
+    sq = np.asarray(x.multiply(x).sum(axis=1), dtype=np.float64).ravel()
+    dot = np.asarray(x[:-1].multiply(x[1:]).sum(axis=1), dtype=np.float64).ravel()
+    norm = np.sqrt(sq[first] + sq[first + 1] + 2.0 * dot[first]) if first.size else sq[:0]
+    inv = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0).astype(s.dtype)
+    to_window = sp.csr_matrix(
+        (
+            np.r_[np.ones(x.shape[0], dtype=s.dtype), inv, inv],
+            (
+                np.r_[np.arange(x.shape[0]), first, first + 1],
+                np.r_[_ranges(w_start, n), pair_col, pair_col],
+            ),
+        ),
+        shape=(x.shape[0], int(size.sum())),
+    )
+    return _sort_indices(sp.csr_matrix(single @ to_window))
+
+
 def _sort_indices(m: sp.csr_matrix) -> sp.csr_matrix:
     """``m`` (no repeated column within a row) with each row's columns sorted, the same
     entries: by a round trip through CSC, which lays the columns out in order, when the
@@ -1789,12 +1833,12 @@ def _chunk_coverage(
     tgt_pos = np.searchsorted(u_keys, tgt_block * m + tgt)
     n_a = n_u[src_pos]
     a = _take(base, _ranges(u_start[src_pos], n_a))
-    wins = _windows_of(base, u_start[tgt_pos], n_u[tgt_pos])
+    wins = _windows_of(base, u_start[tgt_pos], n_u[tgt_pos], chars=False)
     w = wins.rows
     a_art = np.repeat(src, n_a)  # local article of each sentence row
     w_pos = np.repeat(np.arange(tgt.size), wins.size)  # position in tgt of each window
-    n_w = np.int64(max(w.chars.shape[0], 1))
-    chars = _product(a.chars, w.chars)
+    n_w = np.int64(max(w.numbers.shape[0], 1))
+    chars = _window_product(a.chars, base.chars, u_start[tgt_pos], n_u[tgt_pos])
     grams = _product(a.bigrams, w.bigrams)
     nums = _product(a.numbers, w.numbers)
 

@@ -591,3 +591,45 @@ def test_row_spans_behave_as_the_dict_of_spans(
     if len(got_missing):
         with pytest.raises(KeyError):
             spans.spans(np.array(asked, dtype=np.int64))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_window_product_equals_the_product_with_the_windows_rows(seed: int) -> None:
+    """The windows' character n-gram products made from the sentences' products: the same
+    entries as the product with the windows' own rows (pairs normalised), the sentences'
+    values to the bit, the pairs' to float32 rounding; articles of no, one and many
+    sentences, and sentences without n-grams."""
+    import scipy.sparse as sp
+
+    from dedup.score import _product, _Sentences, _window_product, _windows_of
+
+    rng = np.random.default_rng(seed)
+    sents = [" ".join(rng.choice(VOCAB, int(rng.integers(1, 9)))) for _ in range(60)]
+    sents[5] = sents[17] = "?"  # no word: an empty row
+    chars = sp.csr_matrix(char_ngram_tfidf(sents), dtype=np.float32)
+    n_rows = chars.shape[0]
+    s = _Sentences(
+        chars,
+        np.ones(n_rows),
+        sp.csr_matrix((n_rows, 1), dtype=np.float32),
+        sp.csr_matrix((n_rows, 1), dtype=np.float32),
+        np.zeros(n_rows),
+    )
+    n = np.array([0, 1, 4, 7, 2, 0, 9, 3], dtype=np.int64)
+    starts = rng.integers(0, n_rows - 9, size=n.size)
+    a = chars[rng.choice(n_rows, 25)]
+    want = _product(a, _windows_of(s, starts, n).rows.chars)
+    got = _window_product(a, chars, starts, n)
+    assert got.shape == want.shape
+    assert got.has_sorted_indices
+    assert np.array_equal(got.indptr, want.indptr)
+    assert np.array_equal(got.indices, want.indices)
+    np.testing.assert_allclose(got.data, want.data, rtol=2e-6)
+    # the sentences' own windows: the very values
+    size = n + np.maximum(n - 1, 0)
+    single_cols = np.concatenate(
+        [np.arange(n[k]) + start for k, start in enumerate(np.cumsum(size) - size)]
+    )
+    g, w = got.toarray(), want.toarray()
+    assert np.array_equal(g[:, single_cols], w[:, single_cols])
+    assert (w[:, single_cols] > 0).any() and w.shape[1] > single_cols.size

@@ -1637,13 +1637,19 @@ _CHUNK_CELLS = 1 << 20
 def _block_columns(m: sp.csr_matrix, row_block: np.ndarray) -> sp.csr_matrix:
     """``m`` with a column of its own for each (block of the row, column): rows of
     different blocks then share no column, so one product of such matrices gives every
-    block's products and none across blocks. Each row keeps its column order, so every
-    product is summed in the order, and to the bit, of the block's rows alone."""
+    block's products and none across blocks. The columns are numbered in order of first
+    appearance (no sort of the distinct ones: a product sums each row's terms in the
+    order of that row's stored entries, whatever their column numbers), and each row keeps
+    its entries in their order, so every product is summed in the order, and to the bit,
+    of the block's rows alone."""
     n_cols = np.int64(max(m.shape[1], 1))
     rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
     codes = row_block.astype(np.int64)[rows] * n_cols + m.indices
-    vocab, ids = _unique_inverse(codes)
-    return sp.csr_matrix((m.data, ids, m.indptr), shape=(m.shape[0], max(vocab.size, 1)))
+    ids, distinct = pd.factorize(codes, sort=False)
+    return sp.csr_matrix(
+        (m.data, ids.astype(np.int64, copy=False), m.indptr),
+        shape=(m.shape[0], max(distinct.size, 1)),
+    )
 
 
 def _product(a: sp.csr_matrix, w: sp.csr_matrix) -> sp.csr_matrix:

@@ -19,12 +19,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 import pandas as pd
 
 from dedup.config import CleanConfig
+from dedup.parallel import fork_map
 from dedup.textnorm import (
     SentenceTable,
     count_words,
@@ -353,34 +354,32 @@ def _clean_in_two_passes(
     often enough in its source to be looked at is checked against the first key seen with
     that hash; two different keys (a hash collision) give None, and the caller cleans the
     batch the exact way.
+
+    Both passes go through the pages a part of :data:`_PART_PAGES` at a time; a batch of at
+    least :data:`_PARALLEL_PAGES` pages has its parts done in ``cfg.n_jobs`` forked worker
+    processes, taken back in order. Each page's result depends on its own page and on
+    what the first pass found over the batch, never on the part it falls in.
     """
     n = len(texts)
+    spans = list(pairwise([*range(0, n, _PART_PAGES), n]))
+    parallel = n >= _PARALLEL_PAGES
     plain: list[str | None] = []  # None: the raw text is its own plain text
     line_at = np.zeros(n + 1, dtype=np.int64)
     hashes: list[np.ndarray] = []
     counts: list[np.ndarray] = []
     marked: list[np.ndarray] = []  # lines dropped by a rule of their own page
-    h_buf: list[int] = []
-    n_buf: list[int] = []
-    m_buf: list[int] = []
     at = 0
-    for i, t in enumerate(texts):
-        text = to_plain_text(t)
-        plain.append(None if text == t else text)
-        page, ks, ns = _page_lines_keys_counts(text)
-        d = _repeated_in_page(ks, ns, cfg.repeated_line_max_words)
-        d |= _restated_lines(ks, ns)
-        d |= _list_runs(ns, page, cfg.list_min_lines, cfg.list_max_words)
-        h_buf.extend(map(_key_hash, ks))
-        n_buf.extend(ns)
-        m_buf.extend(at + j for j in d)
-        at += len(ks)
-        line_at[i + 1] = at
-        if (i + 1) % _PASS_PAGES == 0 or i + 1 == n:
-            hashes.append(np.array(h_buf, dtype=np.int64))
-            counts.append(np.array(n_buf, dtype=np.int32))
-            marked.append(np.array(m_buf, dtype=np.int64))
-            h_buf, n_buf, m_buf = [], [], []
+    for (lo, hi), (part_plain, h, c, m, lines) in zip(
+        spans,
+        fork_map(_first_pass, (texts, cfg), spans, cfg.n_jobs, parallel=parallel),
+        strict=True,
+    ):
+        plain.extend(part_plain)
+        line_at[lo + 1 : hi + 1] = at + np.cumsum(lines)
+        hashes.append(h)
+        counts.append(c)
+        marked.append(m + at)
+        at += int(lines.sum())
     line_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.int64)
     line_n = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int32)
     drop_own = np.zeros(at, dtype=bool)
@@ -402,12 +401,110 @@ def _clean_in_two_passes(
     n_words: list[int] = []
     n_boiler: list[int] = []
     bounds: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+    n_sent: list[int] = []
+    shared = (texts, plain, sources, line_at, line_hash, line_n, drop_own, looked, boiler)
+    for part in fork_map(_second_pass, shared, spans, cfg.n_jobs, parallel=parallel):
+        if part is None:
+            return None
+        for k, v in part[7].items():
+            if first_key.setdefault(k, v) != v:
+                return None
+        bodies.extend(part[0])
+        bylines.extend(part[1])
+        datelines.extend(part[2])
+        n_words.extend(part[3])
+        n_boiler.extend(part[4])
+        bounds.append(part[5])
+        n_sent.extend(part[6])
+    flat = np.concatenate(bounds)
+    sentences = SentenceTable(bodies, flat[0::2], flat[1::2], np.array(n_sent, dtype=np.int64))
+    return CleanedColumns(bodies, sentences, bylines, datelines, n_words, n_boiler)
+
+
+_PART_PAGES = 16_384
+"""Pages the two passes of :func:`_clean_in_two_passes` take at a time."""
+_PARALLEL_PAGES = 2 * _PART_PAGES
+"""Pages worth starting worker processes for."""
+
+
+def _first_pass(
+    texts: Sequence[str], cfg: CleanConfig, span: tuple[int, int]
+) -> tuple[list[str | None], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first pass of :func:`_clean_in_two_passes` over pages ``span[0]`` to
+    ``span[1]``: each page's plain text (None when it is the raw text), each line's key
+    hash and word count, the lines its own page drops (numbered from the part's first
+    line) and each page's number of lines."""
+    lo, hi = span
+    plain: list[str | None] = []
+    lines = np.zeros(hi - lo, dtype=np.int64)
+    hashes: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    marked: list[np.ndarray] = []
+    h_buf: list[int] = []
+    n_buf: list[int] = []
+    m_buf: list[int] = []
+    at = 0
+    for k, i in enumerate(range(lo, hi)):
+        t = texts[i]
+        text = to_plain_text(t)
+        plain.append(None if text == t else text)
+        page, ks, ns = _page_lines_keys_counts(text)
+        d = _repeated_in_page(ks, ns, cfg.repeated_line_max_words)
+        d |= _restated_lines(ks, ns)
+        d |= _list_runs(ns, page, cfg.list_min_lines, cfg.list_max_words)
+        h_buf.extend(map(_key_hash, ks))
+        n_buf.extend(ns)
+        m_buf.extend(at + j for j in d)
+        at += len(ks)
+        lines[k] = len(ks)
+        if (k + 1) % _PASS_PAGES == 0 or i + 1 == hi:
+            hashes.append(np.array(h_buf, dtype=np.int64))
+            counts.append(np.array(n_buf, dtype=np.int32))
+            marked.append(np.array(m_buf, dtype=np.int64))
+            h_buf, n_buf, m_buf = [], [], []
+    return (
+        plain,
+        np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.int64),
+        np.concatenate(counts) if counts else np.zeros(0, dtype=np.int32),
+        np.concatenate(marked) if marked else np.zeros(0, dtype=np.int64),
+        lines,
+    )
+
+
+_SecondPass = tuple[
+    list[str], list[str], list[str], list[int], list[int], np.ndarray, list[int],
+    dict[tuple[str, int], str],
+]  # fmt: skip
+
+
+def _second_pass(
+    texts: Sequence[str],
+    plain: list[str | None],
+    sources: Sequence[str],
+    line_at: np.ndarray,
+    line_hash: np.ndarray,
+    line_n: np.ndarray,
+    drop_own: np.ndarray,
+    looked: dict[str, set[int]],
+    boiler: dict[str, set[int]],
+    span: tuple[int, int],
+) -> _SecondPass | None:
+    """The second pass of :func:`_clean_in_two_passes` over pages ``span[0]`` to
+    ``span[1]``: each page's body, byline, dateline, word count and dropped lines, the
+    sentence bounds and counts, and the first key seen for each (source, hash) looked at;
+    None when two keys of the part share a hash."""
+    first_key: dict[tuple[str, int], str] = {}
+    bodies: list[str] = []
+    bylines: list[str] = []
+    datelines: list[str] = []
+    n_words: list[int] = []
+    n_boiler: list[int] = []
     bound_buf: list[int] = []
     n_sent: list[int] = []
-    for i, t in enumerate(texts):  # (read again one at a time)
+    for i in range(*span):
         own = plain[i]
-        text = t if own is None else own
-        plain[i] = None  # the body replaces it
+        text = texts[i] if own is None else own
+        plain[i] = None  # the body replaces it (here; a worker's copy of the list)
         page = [ln for ln in text.split("\n") if ln.strip()]
         lo, hi = int(line_at[i]), int(line_at[i + 1])
         counts_i = line_n[lo:hi].tolist()
@@ -425,18 +522,14 @@ def _clean_in_two_passes(
         b = sentence_bounds(body)
         bound_buf.extend(b)
         n_sent.append(len(b) // 2)
-        if (i + 1) % _PASS_PAGES == 0 or i + 1 == n:
-            bounds.append(np.array(bound_buf, dtype=np.int32))
-            bound_buf = []
         bodies.append(body)
         bylines.append(byline)
         datelines.append(dateline)
         n_boiler.append(n_dropped)
         # Tokens never span a line break, so the body's count is the sum over its lines.
         n_words.append(sum(kept_n))
-    flat = np.concatenate(bounds)
-    sentences = SentenceTable(bodies, flat[0::2], flat[1::2], np.array(n_sent, dtype=np.int64))
-    return CleanedColumns(bodies, sentences, bylines, datelines, n_words, n_boiler)
+    bounds = np.array(bound_buf, dtype=np.int32)
+    return bodies, bylines, datelines, n_words, n_boiler, bounds, n_sent, first_key
 
 
 def _source_boilerplate_hashed(

@@ -34,6 +34,7 @@ _LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("clean", "list_min_lines"): (2, None),
     ("clean", "list_max_words"): (1, None),
     ("clean", "repeated_line_max_words"): (1, None),
+    ("clean", "n_jobs"): (0, 64),
     ("score", "near_copy_jaccard"): (0.0, 1.0),
     ("score", "partial_copy_containment"): (0.0, 1.0),
     ("score", "rewrite_coverage"): (0.0, 1.0),
@@ -122,6 +123,8 @@ class CleanConfig:
     list_min_lines: int = 4
     list_max_words: int = 16
     repeated_line_max_words: int = 30
+    n_jobs: int = 0
+    """Worker processes for cleaning large batches (0: one per CPU)."""
 
 
 @dataclass(frozen=True)

@@ -352,3 +352,47 @@ def test_headline_restated_with_share_buttons_matches_reference() -> None:
     got = clean.clean_frame(frame, cfg)
     pd.testing.assert_frame_equal(got, ref.clean_frame(frame, cfg))
     assert got["body"].tolist() == ["Late goal sends Harwick into the cup final"]
+
+
+def test_parts_cleaned_in_worker_processes_match_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # parts of three pages, shared out to two forked workers: each source's furniture is
+    # still found over all its pages, and hash collisions between parts still send the
+    # batch the exact way
+    furniture = "\n".join(FURNITURE_LINES[:3])
+    pages = [(f"{s}\n{furniture}", "site") for s in STORY_LINES[:8]]
+    pages += [(f"By Ida Holm\n{s}\n{FURNITURE_LINES[5]}", "other") for s in STORY_LINES[2:7]]
+    pages.append(("<html><body><p>One &amp; two.</p><p>Three</p></body></html>", "other"))
+    frame = _frame(pages)
+    want = ref.clean_frame(frame)
+    monkeypatch.setattr(clean, "_PART_PAGES", 3)
+    monkeypatch.setattr(clean, "_PARALLEL_PAGES", 6)
+    shared_out: list[int] = []
+    real = clean.fork_map
+
+    def spy(fn: object, shared: object, items: list[object], n_jobs: int, parallel: bool) -> object:
+        shared_out.append(len(items) if parallel else 0)
+        return real(fn, shared, items, n_jobs, parallel=parallel)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clean, "fork_map", spy)
+    cfg = CleanConfig(n_jobs=2)
+    got = clean.clean_frame(frame, cfg)
+    pd.testing.assert_frame_equal(got, want)
+    assert shared_out == [5, 5]  # both passes, 14 pages in parts of 3
+    # (the fixture exercises the rules: the site's furniture goes from 7 of its 8 pages)
+    assert got["n_boilerplate_lines"].tolist()[:8].count(3) == 7
+    # three story lines of one hash, one in each of three parts: each part alone sees no
+    # collision, the parts' keys taken together do
+    apart = {clean._line_key(STORY_LINES[k]) for k in (0, 3, 6)}
+    exact = clean._clean_batch
+    calls: list[int] = []
+
+    def spy_exact(*args: object) -> object:
+        calls.append(1)
+        return exact(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clean, "_clean_batch", spy_exact)
+    monkeypatch.setattr(clean, "_key_hash", lambda key: 7 if key in apart else hash(key))
+    pd.testing.assert_frame_equal(clean.clean_frame(frame, cfg), want)
+    assert calls == [1]

@@ -86,8 +86,9 @@ def teaser_matches(
     given and their word Jaccard below ``short_title_jaccard``, or the texts' figures
     disagreeing (:func:`dedup.score.figures_disagree`).
 
-    On a large batch the slices of evidence are met with the windows in ``score.n_jobs``
-    forked worker processes (:func:`dedup.parallel.fork_map`); the matches are the same.
+    On a large batch the work is shared out to ``score.n_jobs`` forked worker processes
+    (:func:`dedup.parallel.fork_map`): the parts of the time line side by side when there
+    are several, else the one part's slices of evidence; the matches are the same.
     """
     teaser_words, match = cfg.teaser_words, cfg.teaser_match
     order = score.rewrite_order_hours * 3600.0
@@ -143,26 +144,21 @@ def teaser_matches(
     # windows themselves are made for a part of the batch at a time (:func:`_time_parts`).
     ev_time = times[ev_rows]
     slack = gap + _TIME_SLACK
-    for with_text, part_rows in _time_parts(ev_time, times, slack, _PART_TEXTS):
-        # Each longer text's lede as windows of one or two sentences; syndicated copies
-        # share their lede, so each distinct window (run of token codes) is one row, with
-        # the texts that have it.
-        ledes = _Ledes.of(
-            table.codes, sent, n_words, teaser_words, with_text, times, col_of_code, n_cols
-        )
-        if ledes is None:
-            continue
-        work = _Evidence(
-            sentences, table.codes, len(table.vocab), n_words, times, titles, score, match,
-            gap, order, slack, ledes, head, evm, weight, rest, ev_rows, ev_time, ev_first,
-            ev_start, ev_words_l,
-        )  # fmt: skip
-        slices = [part_rows[k : k + _CHUNK] for k in range(0, part_rows.size, _CHUNK)]
-        big = part_rows.size >= _PARALLEL_EVIDENCE
-        for hits in fork_map(_slice_hits, (work,), slices, score.n_jobs, parallel=big):
-            for r, p, v, x in hits:  # (max and union: the same in any order of the slices)
-                best[(r, p)] = max(v, best.get((r, p), 0.0))
-                found_in[(r, p)].add(x)
+    work = _Evidence(
+        sentences, table.codes, len(table.vocab), n_words, times, titles, score, match, gap,
+        order, slack, head, evm, weight, rest, ev_rows, ev_time, ev_first, ev_start, ev_words_l,
+    )  # fmt: skip
+    windows = _WindowArgs(table.codes, sent, n_words, teaser_words, times, col_of_code, n_cols)
+    parts = list(_time_parts(ev_time, times, slack, _PART_TEXTS))
+    if len(parts) >= 2 and sum(rows.size for _, rows in parts) >= _PARALLEL_EVIDENCE:
+        # parts side by side, each worker making its part's windows and meeting its slices
+        found = fork_map(_part_hits, (work, windows), parts, score.n_jobs)
+    else:  # the one part's windows made here, its slices shared out
+        found = (_part_hits(work, windows, part, score.n_jobs) for part in parts)
+    for hits in found:
+        for r, p, v, x in hits:  # (max and union: the same in any order)
+            best[(r, p)] = max(v, best.get((r, p), 0.0))
+            found_in[(r, p)].add(x)
     return [
         (r, p, share)
         for (r, p), share in sorted(best.items())
@@ -175,7 +171,7 @@ _PARALLEL_EVIDENCE = 2 * _CHUNK
 
 
 class _Evidence(NamedTuple):
-    """What :func:`_slice_hits` reads: the batch, the settings, one part's lede windows
+    """What :func:`_slice_hits` reads besides a part's lede windows: the batch, the settings
     and the evidence sentences (their word weights, text, time, first sentence, first token
     and words)."""
 
@@ -190,7 +186,6 @@ class _Evidence(NamedTuple):
     gap: float
     order: float
     slack: float
-    ledes: _Ledes
     head: sp.csr_matrix
     evm: sp.csr_matrix
     weight: np.ndarray
@@ -202,12 +197,44 @@ class _Evidence(NamedTuple):
     ev_words: list[int]
 
 
-def _slice_hits(e: _Evidence, rows: np.ndarray) -> list[tuple[int, int, float, int]]:
+class _WindowArgs(NamedTuple):
+    """What :meth:`_Ledes.of` reads besides the texts of a part."""
+
+    codes: np.ndarray
+    sent: _Spans
+    n_words: np.ndarray
+    words: int
+    times: np.ndarray
+    col_of_code: np.ndarray
+    n_cols: int
+
+
+def _part_hits(
+    e: _Evidence, w: _WindowArgs, part: tuple[np.ndarray | None, np.ndarray], n_jobs: int = 1
+) -> list[tuple[int, int, float, int]]:
+    """:func:`_slice_hits` of every slice of a part's evidence (``part``: the texts whose
+    windows are made, and the evidence, as :func:`_time_parts` gives them), the part's
+    windows made first; the slices in ``n_jobs`` forked workers when there are enough."""
+    with_text, part_rows = part
+    ledes = _Ledes.of(
+        w.codes, w.sent, w.n_words, w.words, with_text, w.times, w.col_of_code, w.n_cols
+    )
+    if ledes is None:
+        return []
+    slices = [part_rows[k : k + _CHUNK] for k in range(0, part_rows.size, _CHUNK)]
+    big = n_jobs != 1 and part_rows.size >= _PARALLEL_EVIDENCE
+    out: list[tuple[int, int, float, int]] = []
+    for hits in fork_map(_slice_hits, (e, ledes), slices, n_jobs, parallel=big):
+        out.extend(hits)
+    return out
+
+
+def _slice_hits(e: _Evidence, ledes: _Ledes, rows: np.ndarray) -> list[tuple[int, int, float, int]]:
     """``(short text, longer text, share, evidence sentence)`` of each match of the evidence
     sentences ``rows`` in the part's lede windows that passes every check of
     :func:`teaser_matches` but the share of the short text told (a slice's result does not
     depend on the other slices: what it keeps of the evidence and windows is its own)."""
-    ledes, sentences, times, n_words = e.ledes, e.sentences, e.times, e.n_words
+    sentences, times, n_words = e.sentences, e.times, e.n_words
     t = e.ev_time[rows]
     if np.isnan(t).any():
         hit = (e.head[rows] @ ledes.transposed()).tocoo()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -387,22 +389,27 @@ def test_time_parts_meet_every_near_text_and_hold_at_most_the_bound() -> None:
         assert (seen[~dated_ev] >= 1).all()
 
 
+@pytest.mark.parametrize("part_texts", [None, 20])
 def test_evidence_slices_in_worker_processes_find_the_same(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, part_texts: int | None
 ) -> None:
-    # slices of three evidence sentences, each part's slices shared out to two forked
-    # workers: the same matches, shares included, as one process
+    # slices of three evidence sentences: with one part its slices are shared out to two
+    # forked workers, with several parts of the time line the parts are (each worker
+    # making its part's windows): the same matches, shares included, as one process
     import dedup.teaser as teaser_mod
     from dedup.textnorm import TokenTable
 
     monkeypatch.setattr("dedup.teaser._CHUNK", 3)
     monkeypatch.setattr("dedup.teaser._PARALLEL_EVIDENCE", 6)
-    forked: list[bool] = []
+    if part_texts is not None:
+        monkeypatch.setattr("dedup.teaser._PART_TEXTS", part_texts)
+    forked: list[str] = []
     real = teaser_mod.fork_map
 
-    def spy(*args: object, **kwargs: object) -> object:
-        forked.append(bool(kwargs.get("parallel")) and len(args[2]) >= 2)  # type: ignore[arg-type]
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("parallel", True) and args[3] != 1 and len(args[2]) >= 2:
+            forked.append(args[0].__name__)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr("dedup.teaser.fork_map", spy)
     found = 0
@@ -419,4 +426,5 @@ def test_evidence_slices_in_worker_processes_find_the_same(
         assert got[2] == got[1]
         found += len(got[1])
     assert found > 10
-    assert any(forked)  # the slices did go to workers
+    # the work did go to workers: the slices of the one part, or the parts
+    assert ("_part_hits" if part_texts else "_slice_hits") in forked

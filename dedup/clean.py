@@ -18,7 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, pairwise
 
 import numpy as np
@@ -395,30 +395,22 @@ def _clean_in_two_passes(
         plain_text, sources, line_at, line_hash, line_n, cfg
     )
     first_key: dict[tuple[str, int], str] = {}
-    bodies: list[str] = []
-    bylines: list[str] = []
-    datelines: list[str] = []
-    n_words: list[int] = []
-    n_boiler: list[int] = []
-    bounds: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
-    n_sent: list[int] = []
+    out = _Pages()
     shared = (texts, plain, sources, line_at, line_hash, line_n, drop_own, looked, boiler)
     for part in fork_map(_second_pass, shared, spans, cfg.n_jobs, parallel=parallel):
         if part is None:
             return None
-        for k, v in part[7].items():
+        for k, v in part.first_key.items():
             if first_key.setdefault(k, v) != v:
                 return None
-        bodies.extend(part[0])
-        bylines.extend(part[1])
-        datelines.extend(part[2])
-        n_words.extend(part[3])
-        n_boiler.extend(part[4])
-        bounds.append(part[5])
-        n_sent.extend(part[6])
-    flat = np.concatenate(bounds)
-    sentences = SentenceTable(bodies, flat[0::2], flat[1::2], np.array(n_sent, dtype=np.int64))
-    return CleanedColumns(bodies, sentences, bylines, datelines, n_words, n_boiler)
+        out.extend(part)
+    flat = np.concatenate([np.zeros(0, dtype=np.int32), *out.bounds])
+    sentences = SentenceTable(
+        out.body, flat[0::2], flat[1::2], np.array(out.n_sent, dtype=np.int64)
+    )
+    return CleanedColumns(
+        out.body, sentences, out.byline, out.dateline, out.n_words, out.n_boilerplate_lines
+    )
 
 
 _PART_PAGES = 16_384
@@ -471,10 +463,30 @@ def _first_pass(
     )
 
 
-_SecondPass = tuple[
-    list[str], list[str], list[str], list[int], list[int], np.ndarray, list[int],
-    dict[tuple[str, int], str],
-]  # fmt: skip
+@dataclass
+class _Pages:
+    """The second pass's columns for some pages: bodies, bylines, datelines, word counts,
+    dropped lines, the sentence bounds (start, end, ...) and counts, and the first key seen
+    for each (source, hash) looked at."""
+
+    body: list[str] = field(default_factory=list)
+    byline: list[str] = field(default_factory=list)
+    dateline: list[str] = field(default_factory=list)
+    n_words: list[int] = field(default_factory=list)
+    n_boilerplate_lines: list[int] = field(default_factory=list)
+    bounds: list[np.ndarray] = field(default_factory=list)  # (int32 arrays, in order)
+    n_sent: list[int] = field(default_factory=list)
+    first_key: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def extend(self, other: _Pages) -> None:
+        """Add ``other``'s pages after these (their columns; not their keys)."""
+        self.body.extend(other.body)
+        self.byline.extend(other.byline)
+        self.dateline.extend(other.dateline)
+        self.n_words.extend(other.n_words)
+        self.n_boilerplate_lines.extend(other.n_boilerplate_lines)
+        self.bounds.extend(other.bounds)
+        self.n_sent.extend(other.n_sent)
 
 
 def _second_pass(
@@ -488,19 +500,14 @@ def _second_pass(
     looked: dict[str, set[int]],
     boiler: dict[str, set[int]],
     span: tuple[int, int],
-) -> _SecondPass | None:
+) -> _Pages | None:
     """The second pass of :func:`_clean_in_two_passes` over pages ``span[0]`` to
     ``span[1]``: each page's body, byline, dateline, word count and dropped lines, the
     sentence bounds and counts, and the first key seen for each (source, hash) looked at;
     None when two keys of the part share a hash."""
-    first_key: dict[tuple[str, int], str] = {}
-    bodies: list[str] = []
-    bylines: list[str] = []
-    datelines: list[str] = []
-    n_words: list[int] = []
-    n_boiler: list[int] = []
+    out = _Pages()
+    first_key = out.first_key
     bound_buf: list[int] = []
-    n_sent: list[int] = []
     for i in range(*span):
         own = plain[i]
         text = texts[i] if own is None else own
@@ -521,15 +528,15 @@ def _second_pass(
         body, kept_n, byline, dateline, n_dropped = _assemble(page, counts_i, d)
         b = sentence_bounds(body)
         bound_buf.extend(b)
-        n_sent.append(len(b) // 2)
-        bodies.append(body)
-        bylines.append(byline)
-        datelines.append(dateline)
-        n_boiler.append(n_dropped)
+        out.n_sent.append(len(b) // 2)
+        out.body.append(body)
+        out.byline.append(byline)
+        out.dateline.append(dateline)
+        out.n_boilerplate_lines.append(n_dropped)
         # Tokens never span a line break, so the body's count is the sum over its lines.
-        n_words.append(sum(kept_n))
-    bounds = np.array(bound_buf, dtype=np.int32)
-    return bodies, bylines, datelines, n_words, n_boiler, bounds, n_sent, first_key
+        out.n_words.append(sum(kept_n))
+    out.bounds.append(np.array(bound_buf, dtype=np.int32))
+    return out
 
 
 def _source_boilerplate_hashed(

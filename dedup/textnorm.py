@@ -784,12 +784,7 @@ class TokenTable(Sequence[list[str]]):
             lengths: list[np.ndarray] = []
             parts = fork_map(_table_part, (texts,), list(itertools.pairwise(bounds)), n_jobs)
             for words, part_codes, part_lengths in parts:
-                ids = np.fromiter(
-                    (vocab.setdefault(w, len(vocab)) for w in words),
-                    dtype=np.int32,
-                    count=len(words),
-                )
-                codes.append(ids[part_codes])
+                codes.append(number_more(vocab, words)[part_codes])
                 lengths.append(part_lengths)
             return cls(list(vocab), np.concatenate(codes), np.concatenate(lengths))
         return cls(*_table_arrays(texts))

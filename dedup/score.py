@@ -895,11 +895,16 @@ def _with_values(m: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
 
 
 def _distinct_token_runs(
-    sentences: SentenceTable, tokens: TokenTable, rows: np.ndarray, inv: np.ndarray
+    sentences: SentenceTable,
+    tokens: TokenTable,
+    rows: np.ndarray,
+    inv: np.ndarray,
+    first: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Where each distinct sentence (numbered ``inv`` in order of first appearance over
     the sentences of ``rows``) first occurs in the token table: its first token and its
-    number of tokens. None when the sentences do not hold their texts' tokens."""
+    number of tokens. None when the sentences do not hold their texts' tokens. ``first``:
+    :func:`_first_appearances` of ``inv``, when the caller has it."""
     rows = np.asarray(rows, dtype=np.int64)
     counts = sentences.token_counts(rows)
     n_sent = np.diff(sentences.offsets)[rows]
@@ -908,7 +913,8 @@ def _distinct_token_runs(
     row_first = np.cumsum(n_sent) - n_sent  # each row's first sentence
     if not np.array_equal(before[row_first + n_sent] - before[row_first], tokens.lengths[rows]):
         return None
-    first = _first_appearances(inv)
+    if first is None:
+        first = _first_appearances(inv)
     row_of = np.searchsorted(row_first + n_sent, first, side="right")
     starts = tokens.offsets[rows[row_of]] + before[first] - before[row_first[row_of]]
     return starts, counts[first]
@@ -994,11 +1000,12 @@ class _LoweredSentences(Sequence[str]):
 
 def _number_table_sentences(
     table: SentenceTable, rows: np.ndarray
-) -> tuple[np.ndarray, _LoweredSentences, np.ndarray] | None:
+) -> tuple[np.ndarray, _LoweredSentences, np.ndarray, np.ndarray] | None:
     """The sentences of ``rows`` of ``table``, lower-cased, numbered in order of first
     appearance (int64, as :func:`dedup.textnorm.number_strings` numbers them) and the
     distinct sentences, numbered by key (:func:`_sentence_key`) without holding a string
-    each; and each row's number of sentences. None when two different sentences share a
+    each; each row's number of sentences; and where each number first appears
+    (:func:`_first_appearances`). None when two different sentences share a
     key (a second key, :func:`_sentence_check`, differs within a number): the caller
     numbers the strings."""
     n_sent = np.diff(table.offsets)[rows]
@@ -1027,7 +1034,7 @@ def _number_table_sentences(
         return None
     row_of = np.searchsorted(ends, first, side="right")
     place = table.offsets[rows[row_of]] + first - (ends - n_sent)[row_of]
-    return inv, _LoweredSentences(table, place), n_sent
+    return inv, _LoweredSentences(table, place), n_sent, first
 
 
 class _RowSpans(Mapping[int, tuple[int, int]]):
@@ -1106,8 +1113,9 @@ class _SentenceIndex:
             else None
         )
         distinct: Sequence[str]
+        first: np.ndarray | None = None  # where each number first appears, when known
         if numbered is not None:
-            inv, distinct, n_sent = numbered
+            inv, distinct, n_sent, first = numbered
         else:
             rs = rows.tolist()
             n_sent = np.zeros(len(rs), dtype=np.int64)
@@ -1128,7 +1136,8 @@ class _SentenceIndex:
         # are at hand: the bigrams are then made from the codes
         runs = None
         if isinstance(tokens, TokenTable) and isinstance(sentences, SentenceTable) and inv.size:
-            runs = _distinct_token_runs(sentences, tokens, rows, inv)
+            runs = _distinct_token_runs(sentences, tokens, rows, inv, first)
+        del first
         # matrices of the distinct sentences; ``inv`` maps each sentence to its row. The
         # n-gram TF-IDF and the rest are built side by side in workers for large batches.
         table = tokens if runs is not None and isinstance(tokens, TokenTable) else None

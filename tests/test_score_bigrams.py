@@ -325,7 +325,8 @@ def test_sentences_numbered_by_key_equal_the_strings_numbered(
     rows = np.array(sorted(rng.sample(range(len(texts)), rng.randint(2, len(texts)))))
     numbered = score_mod._number_table_sentences(table, rows)
     assert numbered is not None
-    inv, distinct, n_sent = numbered
+    inv, distinct, n_sent, first = numbered
+    np.testing.assert_array_equal(first, score_mod._first_appearances(inv))
     np.testing.assert_array_equal(n_sent, [len(table[r]) for r in rows])
     want_distinct, want_codes = number_strings(
         [s.lower() for r in rows for s in table[r]] for _ in [0]
